@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Elementwise passes on the CPU: one or several expressions of one shape, each written
+/// to its own array, in one pass over memory split into static chunks over the thread pool.
+
+#include <algorithm>
+#include <cstdint>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "jitfuse/cpu/loop_plan.hpp"
+#include "jitfuse/cpu/thread_pool.hpp"
+#include "jitfuse/cpu/tile_eval.hpp"
+#include "jitfuse/detail/walk.hpp"
+
+namespace jitfuse::cpu {
+
+/// Chunks smaller than this run on the calling thread: waking workers costs more.
+inline constexpr std::int64_t parallel_grain = 1 << 15;
+
+/// Writes tiles into one output array.
+template <class T, int R>
+struct tile_store {
+    T* base;
+    std::array<std::int64_t, R> stride;
+    std::int64_t inner_stride;
+    T* row = nullptr;
+
+    template <int AR>
+    tile_store(const array<T, AR>& a, const loop_plan<R>& plan)
+        : base(a.data()), stride(plan.loop_strides(plan.operand_strides(a.shape(), a.strides()))),
+          inner_stride(stride[plan.dims - 1]) {}
+
+    void start_row(const std::array<std::int64_t, R>& index, int dims) {
+        row = base;
+        for (int g = 0; g + 1 < dims; ++g) row += index[g] * stride[g];
+    }
+    /// Where a node may write its results directly, when the layout and type allow it.
+    template <class V>
+    V* direct(std::int64_t j) const {
+        if constexpr (std::is_same_v<V, T>) return inner_stride == 1 ? row + j : nullptr;
+        else return nullptr;
+    }
+    template <class V>
+    void store(std::int64_t j, std::int64_t n, const V* values) {
+        if (static_cast<const void*>(values) == static_cast<const void*>(row + j)) return;
+        if (inner_stride == 1)
+            for (std::int64_t i = 0; i < n; ++i) row[j + i] = detail::convert<T>(values[i]);
+        else
+            for (std::int64_t i = 0; i < n; ++i) row[(j + i) * inner_stride] = detail::convert<T>(values[i]);
+    }
+};
+
+/// The result-axis strides of every array in `e`, for loop planning.
+template <int R, detail::expression E>
+void collect_strides(const loop_plan<R>& plan, const E& e, std::vector<std::type_identity_t<shape_t<R>>>& out) {
+    detail::for_each_array(e, [&](const auto& a) { out.push_back(plan.operand_strides(a.shape(), a.strides())); });
+}
+
+/// Visits [begin, end) of the flat loop space tile by tile: `body(j, n)` after the leaves
+/// have been positioned on the row with `start_row(index, dims)`.
+template <int R, class StartRow, class Body>
+void walk_tiles(const loop_plan<R>& plan, std::int64_t begin, std::int64_t end, StartRow&& start_row,
+                Body&& body) {
+    const std::int64_t inner = plan.inner();
+    row_cursor<R> cursor;
+    cursor.seek(plan, begin / inner);
+    std::int64_t j = begin % inner;
+    for (std::int64_t pos = begin; pos < end;) {
+        start_row(cursor.index, plan.dims);
+        const std::int64_t row_end = std::min(inner, j + (end - pos));
+        for (std::int64_t t = j; t < row_end; t += tile) body(t, std::min(tile, row_end - t));
+        pos += row_end - j;
+        j = 0;
+        cursor.next(plan);
+    }
+}
+
+/// Evaluates `exprs[i]` into `outs[i]` for every i, in one pass. All share `shape`.
+template <int R, class Outs, class Exprs>
+void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math) {
+    std::vector<shape_t<R>> strides;
+    loop_plan<R> probe;
+    probe.shape = shape;
+    std::apply([&](const auto&... o) { (strides.push_back(probe.operand_strides(o.shape(), o.strides())), ...); }, outs);
+    std::apply([&](const auto&... e) { (collect_strides(probe, e, strides), ...); }, exprs);
+    const loop_plan<R> plan = make_loop_plan<R>(shape, strides, 0, fast_math);
+    const std::int64_t total = plan.total();
+    if (total == 0) return;
+
+    parallel_for(total, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+        auto stores = std::apply([&](const auto&... o) {
+            return std::tuple{tile_store<typename std::remove_cvref_t<decltype(o)>::value_type, R>(o, plan)...};
+        }, outs);
+        auto evals = std::apply([&](const auto&... e) {
+            return std::tuple{tile_eval<std::remove_cvref_t<decltype(e)>, R>(e, plan)...};
+        }, exprs);
+        constexpr auto count = std::tuple_size_v<Exprs>;
+        walk_tiles(plan, begin, end,
+            [&](const auto& index, int dims) {
+                [&]<std::size_t... I>(std::index_sequence<I...>) {
+                    ((std::get<I>(stores).start_row(index, dims), std::get<I>(evals).start_row(index, dims)), ...);
+                }(std::make_index_sequence<count>{});
+            },
+            [&](std::int64_t j, std::int64_t n) {
+                [&]<std::size_t... I>(std::index_sequence<I...>) {
+                    ((std::get<I>(stores).store(j, n, std::get<I>(evals).eval(j, n,
+                        std::get<I>(stores).template direct<typename std::remove_cvref_t<decltype(std::get<I>(evals))>::value_type>(j)))), ...);
+                }(std::make_index_sequence<count>{});
+            });
+    });
+}
+
+}  // namespace jitfuse::cpu

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file The iteration space of one CPU pass: the result shape with adjacent axes merged
+/// wherever every operand's strides allow it (so contiguous and simply broadcast operands
+/// become one long inner loop), walked row by row in tiles along the last loop axis.
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "jitfuse/detail/shape.hpp"
+
+namespace jitfuse::cpu {
+
+/// Elements per tile: each node of the tree computes a tile into a small buffer that stays
+/// in L1 while the next node reads it.
+inline constexpr std::int64_t tile = 512;
+
+/// `R` is the rank of the result (at least 1; rank-0 results loop over shape {1}).
+template <int R>
+struct loop_plan {
+    shape_t<R> shape{};                     ///< the result shape, in the result's axes
+    int dims = 0;                           ///< number of loop axes after merging
+    std::array<std::int64_t, R> extent{};   ///< extent of each loop axis
+    std::array<int, R> last_axis{};         ///< the innermost result axis of each loop axis
+    bool fast_math = false;
+
+    std::int64_t inner() const { return extent[dims - 1]; }
+    std::int64_t total() const {
+        std::int64_t n = 1;
+        for (int g = 0; g < dims; ++g) n *= extent[g];
+        return n;
+    }
+
+    /// Strides of an operand over the result's axes: right-aligned, 0 where it broadcasts.
+    /// Axes of extent 1 get the stride that lets them merge with their neighbours.
+    template <std::size_t AR>
+    shape_t<R> operand_strides(const std::array<std::int64_t, AR>& op_shape,
+                               const std::array<std::int64_t, AR>& op_strides) const {
+        static_assert(AR <= R, "operand rank exceeds result rank");
+        shape_t<R> s{};
+        for (int d = R - 1; d >= 0; --d) {
+            const int a = d - (R - int(AR));
+            if (shape[d] == 1) s[d] = d + 1 < R ? s[d + 1] * shape[d + 1] : 1;
+            else s[d] = (a >= 0 && op_shape[a] != 1) ? op_strides[a] : 0;
+        }
+        return s;
+    }
+
+    /// The strides of a loop axis for an operand with result-axis strides `s`.
+    std::array<std::int64_t, R> loop_strides(const shape_t<R>& s) const {
+        std::array<std::int64_t, R> out{};
+        for (int g = 0; g < dims; ++g) out[g] = s[last_axis[g]];
+        return out;
+    }
+};
+
+/// Merges adjacent result axes d, d+1 where every stride vector satisfies
+/// s[d] == s[d+1] * shape[d+1], except across axes whose bit is set in `keep_apart`
+/// (bit d: do not merge d with d+1).
+template <int R>
+loop_plan<R> make_loop_plan(const shape_t<R>& shape, const std::vector<shape_t<R>>& strides,
+                            std::uint64_t keep_apart, bool fast_math) {
+    loop_plan<R> plan;
+    plan.shape = shape;
+    plan.fast_math = fast_math;
+    plan.extent[0] = shape[0];
+    plan.last_axis[0] = 0;
+    plan.dims = 1;
+    for (int d = 0; d + 1 < R; ++d) {
+        bool merge = !(keep_apart >> d & 1);
+        for (const auto& s : strides) merge = merge && s[d] == s[d + 1] * shape[d + 1];
+        if (merge) plan.extent[plan.dims - 1] *= shape[d + 1];
+        else plan.extent[plan.dims++] = shape[d + 1];
+        plan.last_axis[plan.dims - 1] = d + 1;
+    }
+    return plan;
+}
+
+/// A position in the loop: the index of every loop axis but the last, advanced row by row.
+template <int R>
+struct row_cursor {
+    std::array<std::int64_t, R> index{};
+
+    /// Positions at flat row `row`.
+    void seek(const loop_plan<R>& plan, std::int64_t row) {
+        for (int g = plan.dims - 2; g >= 0; --g) {
+            index[g] = row % plan.extent[g];
+            row /= plan.extent[g];
+        }
+    }
+    void next(const loop_plan<R>& plan) {
+        for (int g = plan.dims - 2; g >= 0; --g) {
+            if (++index[g] < plan.extent[g]) return;
+            index[g] = 0;
+        }
+    }
+};
+
+}  // namespace jitfuse::cpu

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+// One instruction set's SLEEF kernels. The build compiles this file once per set with
+// JITFUSE_ISA = 3 (AVX-512), 2 (AVX2+FMA) or 1 (SSE4.1) and the matching -m flags.
+#include <immintrin.h>
+#include <sleef.h>
+
+#include <algorithm>
+
+#include "jitfuse/cpu/vector_math.hpp"
+
+namespace jitfuse::cpu::isa {
+namespace {
+
+#if JITFUSE_ISA == 3
+#define JF_VF(fn, acc) Sleef_##fn##f16_##acc##avx512f
+#define JF_VD(fn, acc) Sleef_##fn##d8_##acc##avx512f
+#define JF_FMOD_F Sleef_fmodf16_avx512f
+#define JF_FMOD_D Sleef_fmodd8_avx512f
+struct vfloat {
+    using type = __m512;
+    static constexpr int width = 16;
+    static type load(const float* p) { return _mm512_loadu_ps(p); }
+    static void store(float* p, type v) { _mm512_storeu_ps(p, v); }
+};
+struct vdouble {
+    using type = __m512d;
+    static constexpr int width = 8;
+    static type load(const double* p) { return _mm512_loadu_pd(p); }
+    static void store(double* p, type v) { _mm512_storeu_pd(p, v); }
+};
+#define JF_KERNELS_NAME avx512
+#elif JITFUSE_ISA == 2
+#define JF_VF(fn, acc) Sleef_##fn##f8_##acc##avx2
+#define JF_VD(fn, acc) Sleef_##fn##d4_##acc##avx2
+#define JF_FMOD_F Sleef_fmodf8_avx2
+#define JF_FMOD_D Sleef_fmodd4_avx2
+struct vfloat {
+    using type = __m256;
+    static constexpr int width = 8;
+    static type load(const float* p) { return _mm256_loadu_ps(p); }
+    static void store(float* p, type v) { _mm256_storeu_ps(p, v); }
+};
+struct vdouble {
+    using type = __m256d;
+    static constexpr int width = 4;
+    static type load(const double* p) { return _mm256_loadu_pd(p); }
+    static void store(double* p, type v) { _mm256_storeu_pd(p, v); }
+};
+#define JF_KERNELS_NAME avx2
+#else
+#define JF_VF(fn, acc) Sleef_##fn##f4_##acc##sse4
+#define JF_VD(fn, acc) Sleef_##fn##d2_##acc##sse4
+#define JF_FMOD_F Sleef_fmodf4_sse4
+#define JF_FMOD_D Sleef_fmodd2_sse4
+struct vfloat {
+    using type = __m128;
+    static constexpr int width = 4;
+    static type load(const float* p) { return _mm_loadu_ps(p); }
+    static void store(float* p, type v) { _mm_storeu_ps(p, v); }
+};
+struct vdouble {
+    using type = __m128d;
+    static constexpr int width = 2;
+    static type load(const double* p) { return _mm_loadu_pd(p); }
+    static void store(double* p, type v) { _mm_storeu_pd(p, v); }
+};
+#define JF_KERNELS_NAME sse41
+#endif
+
+// Full vectors straight from memory; the tail through a zero-padded local vector.
+template <class V, class T, auto F>
+void unary(const T* in, T* out, std::int64_t n) {
+    std::int64_t i = 0;
+    for (; i + V::width <= n; i += V::width) V::store(out + i, F(V::load(in + i)));
+    if (i < n) {
+        alignas(64) T tmp[V::width] = {};
+        std::copy(in + i, in + n, tmp);
+        V::store(tmp, F(V::load(tmp)));
+        std::copy(tmp, tmp + (n - i), out + i);
+    }
+}
+
+template <class V, class T, auto F>
+void binary(const T* a, const T* b, T* out, std::int64_t n) {
+    std::int64_t i = 0;
+    for (; i + V::width <= n; i += V::width) V::store(out + i, F(V::load(a + i), V::load(b + i)));
+    if (i < n) {
+        alignas(64) T ta[V::width] = {}, tb[V::width] = {};
+        std::copy(a + i, a + n, ta);
+        std::copy(b + i, b + n, tb);
+        V::store(ta, F(V::load(ta), V::load(tb)));
+        std::copy(ta, ta + (n - i), out + i);
+    }
+}
+
+#define JF_U(fn, fast) &unary<vfloat, float, JF_VF(fn, fast)>
+#define JF_UD(fn, fast) &unary<vdouble, double, JF_VD(fn, fast)>
+#define JF_UNARY_TABLE(M, A, B)                                                           \
+    {M(sin, A), M(cos, A), M(tan, A), M(asin, A), M(acos, A), M(atan, A), M(sinh, A),     \
+     M(cosh, A), M(tanh, A), M(exp, u10), M(exp2, A), M(expm1, u10), M(log, A), M(log2, A), \
+     M(log10, u10), M(log1p, u10), M(cbrt, A), M(erf, u10)}
+#define JF_B(fn, fast) &binary<vfloat, float, JF_VF(fn, fast)>
+#define JF_BD(fn, fast) &binary<vdouble, double, JF_VD(fn, fast)>
+#define JF_BINARY_TABLE(M, V, T, FMOD, A, H) \
+    {M(pow, u10), M(atan2, A), M(hypot, H), &binary<V, T, FMOD>}
+
+const kernels table = {
+    {JF_UNARY_TABLE(JF_U, u10, u10), JF_UNARY_TABLE(JF_U, u35, u35)},
+    {JF_UNARY_TABLE(JF_UD, u10, u10), JF_UNARY_TABLE(JF_UD, u35, u35)},
+    {JF_BINARY_TABLE(JF_B, vfloat, float, JF_FMOD_F, u10, u05),
+     JF_BINARY_TABLE(JF_B, vfloat, float, JF_FMOD_F, u35, u35)},
+    {JF_BINARY_TABLE(JF_BD, vdouble, double, JF_FMOD_D, u10, u05),
+     JF_BINARY_TABLE(JF_BD, vdouble, double, JF_FMOD_D, u35, u35)},
+};
+
+}  // namespace
+
+const kernels& JF_KERNELS_NAME() { return table; }
+
+}  // namespace jitfuse::cpu::isa

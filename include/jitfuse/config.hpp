@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Run-time settings, read once from `JITFUSE_*` environment variables.
+
+#include <filesystem>
+#include <string>
+
+namespace jitfuse {
+
+enum class log_level { off, info, debug };
+
+/// Settings in force. `config()` returns the process-wide instance, initialised from the
+/// environment on first use; an invalid `JITFUSE_*` value is a `jitfuse::error` naming the
+/// variable and the accepted values.
+struct settings {
+    int num_threads = 0;         ///< JITFUSE_NUM_THREADS; 0 = all hardware threads
+    bool fast_math = false;      ///< JITFUSE_FAST_MATH=1: faster, less accurate math
+    bool cache_enabled = true;   ///< JITFUSE_CACHE=0 disables the kernel disk cache
+    std::filesystem::path cache_dir;  ///< JITFUSE_CACHE_DIR
+    std::filesystem::path dump_dir;   ///< JITFUSE_DUMP: write every generated source here
+    log_level log = log_level::off;   ///< JITFUSE_LOG=info|debug
+    std::string device = "auto";      ///< JITFUSE_DEVICE=cpu|cuda|cuda:N
+};
+
+/// The process-wide settings; changes apply to evaluations that start afterwards.
+settings& config();
+
+/// Parses settings from an environment lookup (exposed for tests).
+settings settings_from_env(const char* (*getenv)(const char*));
+
+}  // namespace jitfuse

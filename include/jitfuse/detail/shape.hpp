@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Shapes, strides and NumPy broadcasting.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "../error.hpp"
+
+namespace jitfuse {
+
+template <int Rank>
+using shape_t = std::array<std::int64_t, Rank>;
+
+namespace detail {
+
+/// "(3, 4)"; rank 0 prints "()".
+std::string format_shape(std::span<const std::int64_t> shape);
+
+template <int Rank>
+std::int64_t element_count(const shape_t<Rank>& shape) {
+    std::int64_t n = 1;
+    for (auto d : shape) n *= d;
+    return n;
+}
+
+/// Row-major (C order) strides in elements.
+template <int Rank>
+shape_t<Rank> contiguous_strides(const shape_t<Rank>& shape) {
+    shape_t<Rank> strides{};
+    std::int64_t s = 1;
+    for (int d = Rank - 1; d >= 0; --d) {
+        strides[d] = s;
+        s *= shape[d] > 0 ? shape[d] : 1;
+    }
+    return strides;
+}
+
+template <int Rank>
+void check_nonnegative(const shape_t<Rank>& shape) {
+    for (auto d : shape)
+        if (d < 0) throw shape_error("negative extent in shape " + format_shape(shape));
+}
+
+[[noreturn]] void throw_broadcast_error(std::span<const std::int64_t> a,
+                                       std::span<const std::int64_t> b, const char* what);
+
+/// NumPy broadcasting: shapes align at the right; an extent of 1 or a missing axis stretches.
+/// `what` names the operation for the error message.
+template <std::size_t RA, std::size_t RB>
+shape_t<(RA > RB ? RA : RB)> broadcast_shapes(const std::array<std::int64_t, RA>& a,
+                                              const std::array<std::int64_t, RB>& b,
+                                              const char* what) {
+    constexpr int R = RA > RB ? RA : RB;
+    shape_t<R> out{};
+    for (int d = 0; d < R; ++d) {
+        const int da = d - (R - int(RA)), db = d - (R - int(RB));
+        const std::int64_t ea = da >= 0 ? a[da] : 1, eb = db >= 0 ? b[db] : 1;
+        if (ea != eb && ea != 1 && eb != 1) throw_broadcast_error(a, b, what);
+        out[d] = ea == 1 ? eb : ea;
+    }
+    return out;
+}
+
+}  // namespace detail
+}  // namespace jitfuse

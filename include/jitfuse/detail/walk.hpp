@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Walks over expression trees: the leaves (arrays), every node in post-order (the order
+/// code generation numbers them), and the rewrite that computes nested reductions first.
+
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "expr.hpp"
+
+namespace jitfuse::detail {
+
+template <class E>
+inline constexpr bool is_array_v = false;
+template <class T, int R>
+inline constexpr bool is_array_v<array<T, R>> = true;
+
+template <class E>
+concept reduction = requires { requires std::remove_cvref_t<E>::is_reduction; };
+
+/// Calls `f(node)` for every node below and including `e`, children before parents.
+template <expression E, class F>
+void visit_postorder(const E& e, F&& f) {
+    if constexpr (!is_array_v<E>)
+        std::apply([&](const auto&... child) { (visit_postorder(child, f), ...); }, e.children());
+    f(e);
+}
+
+/// Calls `f(array)` for every array leaf of `e`, left to right.
+template <expression E, class F>
+void for_each_array(const E& e, F&& f) {
+    visit_postorder(e, [&](const auto& node) {
+        if constexpr (is_array_v<std::remove_cvref_t<decltype(node)>>) f(node);
+    });
+}
+
+/// Does the tree hold a reduction below its root?
+template <class E>
+constexpr bool has_nested_reduction() {
+    if constexpr (is_array_v<E>) return false;
+    else
+        return []<class... C>(std::type_identity<std::tuple<C...>>) {
+            return ((reduction<C> || has_nested_reduction<std::remove_cvref_t<C>>()) || ... || false);
+        }(std::type_identity<std::remove_cvref_t<decltype(std::declval<const E&>().children())>>{});
+}
+
+template <class T, int R, class E>
+void assign(array<T, R>& target, const E& e);
+
+/// The same tree with every reduction replaced by its result, computed now. Trees without
+/// nested reductions are returned as they are.
+template <expression E>
+auto materialize_reductions(const E& e) {
+    if constexpr (is_array_v<E> || !has_nested_reduction<E>()) return e;
+    else
+        return e.transform([](const auto& child) {
+            using C = std::remove_cvref_t<decltype(child)>;
+            if constexpr (reduction<C>) {
+                array<typename C::value_type, C::rank> result;
+                assign(result, child);
+                return result;
+            } else return materialize_reductions(child);
+        });
+}
+
+}  // namespace jitfuse::detail

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file The umbrella header: `#include <jitfuse/jitfuse.hpp>` and `namespace jf = jitfuse;`.
+
+#include "array.hpp"
+#include "config.hpp"
+#include "detail/evaluate.hpp"
+#include "device.hpp"
+#include "dtype.hpp"
+#include "error.hpp"
+#include "factories.hpp"
+#include "ops.hpp"
+#include "reduce.hpp"
+#include "stats.hpp"
+#include "tie.hpp"
+
+namespace jitfuse {
+
+/// Evaluates `e` into a new array.
+template <detail::expression E>
+auto eval(const E& e) {
+    return array<typename E::value_type, E::rank>(e);
+}
+
+/// Waits until all queued work is done (the CPU fallback runs synchronously).
+void synchronize();
+
+}  // namespace jitfuse

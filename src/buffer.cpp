@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jitfuse/detail/buffer.hpp"
+
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "jitfuse/detail/evaluate.hpp"
+#include "jitfuse/error.hpp"
+#include "jitfuse/stats.hpp"
+
+namespace jitfuse::detail {
+
+namespace {
+constexpr std::size_t alignment = 64;
+}
+
+buffer::buffer(std::size_t bytes, device dev) : bytes_(bytes), device_(dev) {
+    require_backend(dev);
+    const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;
+    if (rounded < bytes) throw out_of_memory("allocation of " + std::to_string(bytes) + " bytes overflows");
+    if (rounded > 0) {
+        data_ = std::aligned_alloc(alignment, rounded);
+        if (!data_)
+            throw out_of_memory("cannot allocate " + std::to_string(bytes) + " bytes on " + dev.to_string());
+    }
+    auto& c = stat_counters();
+    c.allocations.fetch_add(1, std::memory_order_relaxed);
+    c.allocated_bytes.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+buffer::~buffer() { std::free(data_); }
+
+}  // namespace jitfuse::detail

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jitfuse/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "jitfuse/error.hpp"
+
+namespace jitfuse {
+namespace {
+
+[[noreturn]] void invalid(std::string_view variable, std::string_view value, std::string_view accepted) {
+    throw error(std::string(variable) + "='" + std::string(value) + "' is not valid; use " +
+                std::string(accepted));
+}
+
+bool parse_flag(const char* variable, const char* value) {
+    const std::string_view v = value;
+    if (v == "1" || v == "on" || v == "true" || v == "yes") return true;
+    if (v == "0" || v == "off" || v == "false" || v == "no") return false;
+    invalid(variable, v, "0 or 1");
+}
+
+std::filesystem::path default_cache_dir(const char* (*getenv)(const char*)) {
+    if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "jitfuse";
+    if (const char* home = getenv("HOME"); home && *home) return std::filesystem::path(home) / ".cache" / "jitfuse";
+    return std::filesystem::temp_directory_path() / "jitfuse-cache";
+}
+
+}  // namespace
+
+settings settings_from_env(const char* (*getenv)(const char*)) {
+    settings s;
+    if (const char* v = getenv("JITFUSE_NUM_THREADS"); v && *v) {
+        const std::string_view text = v;
+        int n = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 4096)
+            invalid("JITFUSE_NUM_THREADS", text, "a thread count from 1 to 4096");
+        s.num_threads = n;
+    }
+    if (const char* v = getenv("JITFUSE_FAST_MATH"); v && *v) s.fast_math = parse_flag("JITFUSE_FAST_MATH", v);
+    if (const char* v = getenv("JITFUSE_CACHE"); v && *v) s.cache_enabled = parse_flag("JITFUSE_CACHE", v);
+    if (const char* v = getenv("JITFUSE_CACHE_DIR"); v && *v) s.cache_dir = v;
+    else s.cache_dir = default_cache_dir(getenv);
+    if (const char* v = getenv("JITFUSE_DUMP"); v && *v) s.dump_dir = v;
+    if (const char* v = getenv("JITFUSE_LOG"); v && *v) {
+        const std::string_view text = v;
+        if (text == "off" || text == "0") s.log = log_level::off;
+        else if (text == "info") s.log = log_level::info;
+        else if (text == "debug") s.log = log_level::debug;
+        else invalid("JITFUSE_LOG", text, "off, info or debug");
+    }
+    if (const char* v = getenv("JITFUSE_DEVICE"); v && *v) {
+        const std::string_view text = v;
+        const bool cuda_n = text.starts_with("cuda:") && text.size() > 5 &&
+                            text.find_first_not_of("0123456789", 5) == std::string_view::npos;
+        if (text != "cpu" && text != "cuda" && text != "auto" && !cuda_n)
+            invalid("JITFUSE_DEVICE", text, "cpu, cuda or cuda:N");
+        s.device = text;
+    }
+    return s;
+}
+
+settings& config() {
+    static settings s = settings_from_env([](const char* name) -> const char* { return std::getenv(name); });
+    return s;
+}
+
+}  // namespace jitfuse

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jitfuse/device.hpp"
+
+#include <string>
+
+#include "jitfuse/config.hpp"
+#include "jitfuse/cpu/thread_pool.hpp"
+#include "jitfuse/cpu/vector_math.hpp"
+#include "jitfuse/detail/evaluate.hpp"
+#include "jitfuse/error.hpp"
+
+namespace jitfuse {
+namespace {
+// Why CUDA is not used. This build has no CUDA backend yet; once it has, this becomes the
+// result of probing the driver, the GPU and NVRTC.
+constexpr const char* cuda_unavailable = "this build of jitfuse has no CUDA backend";
+}  // namespace
+
+std::string device::to_string() const {
+    return is_cpu() ? "cpu" : "cuda:" + std::to_string(index_);
+}
+
+device default_device() {
+    const std::string& wanted = config().device;
+    if (wanted.starts_with("cuda"))
+        throw device_error("JITFUSE_DEVICE=" + wanted + " asks for a GPU, but " + cuda_unavailable);
+    return device::cpu();
+}
+
+std::string backend_info() {
+    return std::string("jitfuse: CPU fallback (") + std::to_string(cpu::num_threads()) + " threads, " +
+           cpu::vector_isa() + " vector math" + (config().fast_math ? ", fast math" : "") +
+           "); CUDA not used: " + cuda_unavailable;
+}
+
+void synchronize() {}
+
+namespace detail {
+void require_backend(const device& dev) {
+    if (!dev.is_cpu()) throw device_error("cannot use " + dev.to_string() + ": " + cuda_unavailable);
+}
+}  // namespace detail
+
+}  // namespace jitfuse

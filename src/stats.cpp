@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "jitfuse/stats.hpp"
+
+#include "jitfuse/detail/evaluate.hpp"
+
+namespace jitfuse {
+
+namespace detail {
+counters& stat_counters() {
+    static counters c;
+    return c;
+}
+
+void count_pass(std::uint64_t bytes_read, std::uint64_t bytes_written) {
+    auto& c = stat_counters();
+    c.cpu_launches.fetch_add(1, std::memory_order_relaxed);
+    c.bytes_read.fetch_add(bytes_read, std::memory_order_relaxed);
+    c.bytes_written.fetch_add(bytes_written, std::memory_order_relaxed);
+}
+}  // namespace detail
+
+nlohmann::json stats() {
+    const auto& c = detail::stat_counters();
+    const auto get = [](const std::atomic<std::uint64_t>& v) { return v.load(std::memory_order_relaxed); };
+    return {
+        {"launches", {{"cpu", get(c.cpu_launches)}, {"cuda", get(c.cuda_launches)}}},
+        {"allocations", {{"count", get(c.allocations)}, {"bytes", get(c.allocated_bytes)}}},
+        {"bytes", {{"read", get(c.bytes_read)}, {"written", get(c.bytes_written)}}},
+        {"compiles", {{"count", 0}, {"ms", 0.0}}},
+        {"cache_hits", {{"memory", 0}, {"disk", 0}}},
+    };
+}
+
+void reset_stats() {
+    auto& c = detail::stat_counters();
+    for (auto* v : {&c.cpu_launches, &c.cuda_launches, &c.allocations, &c.allocated_bytes,
+                    &c.bytes_read, &c.bytes_written})
+        v->store(0, std::memory_order_relaxed);
+}
+
+}  // namespace jitfuse
