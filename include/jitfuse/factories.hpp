@@ -112,7 +112,6 @@ auto from_host(const Range& host, device dev = default_device()) {
 template <std::ranges::contiguous_range Range, int Rank>
     requires element<std::remove_cv_t<std::ranges::range_value_t<Range>>>
 auto from_host(const Range& host, const shape_t<Rank>& shape, device dev = default_device()) {
-    using T = std::remove_cv_t<std::ranges::range_value_t<Range>>;
     const auto n = static_cast<std::int64_t>(std::ranges::size(host));
     detail::check_nonnegative<Rank>(shape);
     if (detail::element_count<Rank>(shape) != n)
