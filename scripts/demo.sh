@@ -7,4 +7,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 cmake --preset default
 cmake --build --preset default --target jitfuse-bench
-./build/default/jitfuse-bench "$@"
+./build/default/jitfuse-bench "${@:---peers}"

@@ -109,21 +109,23 @@ auto from_host(const Range& host, device dev = default_device()) {
 
 /// An array of `shape` holding a copy of `host` in row-major order; the element count must
 /// match (`shape_error` otherwise).
-template <std::ranges::contiguous_range Range, int Rank>
+template <std::ranges::contiguous_range Range, std::size_t Rank>
     requires element<std::remove_cv_t<std::ranges::range_value_t<Range>>>
-auto from_host(const Range& host, const shape_t<Rank>& shape, device dev = default_device()) {
+auto from_host(const Range& host, const std::array<std::int64_t, Rank>& shape,
+               device dev = default_device()) {
     const auto n = static_cast<std::int64_t>(std::ranges::size(host));
-    detail::check_nonnegative<Rank>(shape);
-    if (detail::element_count<Rank>(shape) != n)
+    constexpr int R = static_cast<int>(Rank);
+    detail::check_nonnegative<R>(shape);
+    if (detail::element_count<R>(shape) != n)
         throw shape_error("from_host: " + std::to_string(n) + " elements do not fill shape " +
                           detail::format_shape(shape) + " (" +
-                          std::to_string(detail::element_count<Rank>(shape)) + " elements)");
-    return from_host(host, dev).template reshape<Rank>(shape);
+                          std::to_string(detail::element_count<R>(shape)) + " elements)");
+    return from_host(host, dev).template reshape<R>(shape);
 }
 template <std::ranges::contiguous_range Range, std::size_t Rank>
     requires element<std::remove_cv_t<std::ranges::range_value_t<Range>>>
 auto from_host(const Range& host, const std::int64_t (&shape)[Rank], device dev = default_device()) {
-    shape_t<static_cast<int>(Rank)> s{};
+    std::array<std::int64_t, Rank> s{};
     std::copy(shape, shape + Rank, s.begin());
     return from_host(host, s, dev);
 }
