@@ -1,17 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jitfuse/cpu/vector_math.hpp"
 
+#include "jitfuse/cpu/kernels.hpp"
+
 #include <cmath>
 
 namespace jitfuse::cpu {
 namespace {
 
 #ifndef JITFUSE_NO_SIMD_DISPATCH
-const isa::kernels* pick() {
+bool has_avx512() {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq"))
-        return &isa::avx512();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &isa::avx2();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}
+bool has_avx2() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+const isa::kernels* pick() {
+    if (has_avx512()) return &isa::avx512();
+    if (has_avx2()) return &isa::avx2();
+    __builtin_cpu_init();
     if (__builtin_cpu_supports("sse4.1")) return &isa::sse41();
     return nullptr;
 }
@@ -83,6 +93,13 @@ void apply(vfn f, const double* a, const double* b, double* out, std::int64_t n,
     if (!kernels) return scalar_loop(f, a, b, out, n);
     kernels->binary_double[fast][binary_index(f)](a, b, out, n);
 }
+
+#ifndef JITFUSE_NO_SIMD_DISPATCH
+int kernel_isa() noexcept {
+    static const int level = has_avx512() ? 3 : has_avx2() ? 2 : 0;
+    return level;
+}
+#endif
 
 const char* vector_isa() {
 #ifndef JITFUSE_NO_SIMD_DISPATCH

@@ -76,7 +76,9 @@ array<T, 1> arange(double start, double stop, double step = 1, device dev = defa
     const std::int64_t n = count > 0 ? static_cast<std::int64_t>(count) : 0;
     return detail::generate<T, 1>(shape_t<1>{n}, dev, [=](std::int64_t i) {
         if constexpr (std::is_integral_v<T>)
-            return detail::wrap_add(static_cast<T>(start), detail::wrap_mul(static_cast<T>(i), static_cast<T>(step)));
+            // Through int64: a negative double converted straight to an unsigned T is UB.
+            return detail::wrap_add(static_cast<T>(static_cast<std::int64_t>(start)),
+                                    detail::wrap_mul(static_cast<T>(i), static_cast<T>(static_cast<std::int64_t>(step))));
         else return static_cast<T>(start + static_cast<double>(i) * step);
     });
 }

@@ -45,8 +45,7 @@ struct tile_store {
     template <class V>
     void store(std::int64_t j, std::int64_t n, const V* values) {
         if (static_cast<const void*>(values) == static_cast<const void*>(row + j)) return;
-        if (inner_stride == 1)
-            for (std::int64_t i = 0; i < n; ++i) row[j + i] = detail::convert<T>(values[i]);
+        if (inner_stride == 1) convert_kernel<V, T>(values, row + j, n);
         else
             for (std::int64_t i = 0; i < n; ++i) row[(j + i) * inner_stride] = detail::convert<T>(values[i]);
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file Reductions on the CPU with the map fused in. Results do not depend on the thread
-/// count: a whole reduction splits the elements into fixed blocks, each reduced in 16 lanes,
+/// count: a whole reduction splits the elements into fixed blocks, each reduced in 16 lane_count,
 /// and merges the block results in a fixed pairwise tree; an axis reduction computes each
 /// output element in one fixed order.
 
@@ -15,24 +15,14 @@ namespace jitfuse::cpu {
 
 /// Elements per block of a whole reduction (fixed, so results match for any thread count).
 inline constexpr std::int64_t reduce_block = 1 << 14;
-inline constexpr int lanes = 16;
 
 template <class Red, class T>
 using state_t = typename Red::template state<T>;
 
-/// Folds n values into 16 lane states; value i has index `first + i`.
-template <class Red, class T>
-void fold_lanes(state_t<Red, T>* lane, const T* v, std::int64_t n, std::int64_t first) {
-    std::int64_t i = 0;
-    for (; i + lanes <= n; i += lanes)
-        for (int l = 0; l < lanes; ++l) Red::template step<T>(lane[l], v[i + l], first + i + l);
-    for (int l = 0; i < n; ++i, ++l) Red::template step<T>(lane[l], v[i], first + i);
-}
-
 template <class Red, class T>
 state_t<Red, T> merge_lanes(state_t<Red, T>* lane) {
-    for (int width = 1; width < lanes; width *= 2)
-        for (int l = 0; l + width < lanes; l += 2 * width) Red::template merge<T>(lane[l], lane[l + width]);
+    for (int width = 1; width < lane_count; width *= 2)
+        for (int l = 0; l + width < lane_count; l += 2 * width) Red::template merge<T>(lane[l], lane[l + width]);
     return lane[0];
 }
 
@@ -59,8 +49,8 @@ auto reduce_all(const E& e, const shape_t<R>& shape, bool fast_math) {
     parallel_for(blocks, std::max<std::int64_t>(1, parallel_grain / reduce_block), [&](std::int64_t b0, std::int64_t b1) {
         tile_eval<E, R> ev(e, plan);
         for (std::int64_t b = b0; b < b1; ++b) {
-            state_t<Red, T> lane[lanes];
-            std::fill_n(lane, lanes, Red::template identity<T>());
+            state_t<Red, T> lane[lane_count];
+            std::fill_n(lane, lane_count, Red::template identity<T>());
             const std::int64_t begin = b * reduce_block, end = std::min(total, begin + reduce_block);
             std::int64_t pos = begin;
             walk_tiles(plan, begin, end, [&](const auto& index, int dims) { ev.start_row(index, dims); },
@@ -115,8 +105,8 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
             cursor.seek(plan, r0);
             for (std::int64_t r = r0; r < r1; ++r, cursor.next(plan)) {
                 ev.start_row(cursor.index, plan.dims);
-                S lane[lanes];
-                std::fill_n(lane, lanes, Red::template identity<T>());
+                S lane[lane_count];
+                std::fill_n(lane, lane_count, Red::template identity<T>());
                 for (std::int64_t j = 0; j < length; j += tile) {
                     const std::int64_t n = std::min(tile, length - j);
                     fold_lanes<Red, T>(lane, ev.eval(j, n), n, j);
@@ -150,7 +140,7 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
                 index[g_axis] = k;
                 ev.start_row(index, plan.dims);
                 const T* v = ev.eval(j, n);
-                for (std::int64_t i = 0; i < n; ++i) Red::template step<T>(acc[i], v[i], k);
+                fold_columns<Red, T>(acc.data(), v, n, k);
             }
             index[g_axis] = 0;
             V* p = out_row(index);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "jitfuse/cpu/kernels.hpp"
 #include "jitfuse/cpu/loop_plan.hpp"
 #include "jitfuse/cpu/vector_math.hpp"
 #include "jitfuse/detail/expr.hpp"
@@ -48,6 +49,11 @@ JITFUSE_VECTOR_KERNEL(remainder, fmod)
 template <class Op, class C>
 inline constexpr bool has_vector_kernel =
     vector_kernel<Op> >= 0 && (std::is_same_v<C, float> || std::is_same_v<C, double>);
+
+template <class Op>
+inline constexpr bool is_cast = false;
+template <class T>
+inline constexpr bool is_cast<detail::cast_op<T>> = true;
 
 template <class E, int R>
 struct tile_eval;
@@ -101,7 +107,7 @@ struct converted {
         const auto* p = e.eval(j, n);
         if constexpr (std::is_same_v<typename E::value_type, C>) return p;
         else {
-            for (std::int64_t i = 0; i < n; ++i) buf[i] = detail::convert<C>(p[i]);
+            convert_kernel<typename E::value_type, C>(p, buf, n);
             return buf;
         }
     }
@@ -139,8 +145,8 @@ struct tile_eval<detail::unary_expr<Op, A>, R>
         const C* x = a.eval(j, n);
         V* out = this->target(hint);
         if constexpr (has_vector_kernel<Op, C>) apply(static_cast<vfn>(vector_kernel<Op>), x, out, n, this->fast);
-        else
-            for (std::int64_t i = 0; i < n; ++i) out[i] = Op::template apply<C>(x[i]);
+        else if constexpr (is_cast<Op>) convert_kernel<C, V>(x, out, n);
+        else unary_kernel<Op, C>(x, out, n);
         return out;
     }
 };
@@ -166,8 +172,7 @@ struct tile_eval<detail::binary_expr<Op, L, Rt>, R>
         const C* b = r.eval(j, n);
         V* out = this->target(hint);
         if constexpr (has_vector_kernel<Op, C>) apply(static_cast<vfn>(vector_kernel<Op>), a, b, out, n, this->fast);
-        else
-            for (std::int64_t i = 0; i < n; ++i) out[i] = Op::template apply<C>(a[i], b[i]);
+        else binary_kernel<Op, C>(a, b, out, n);
         return out;
     }
 };
@@ -193,7 +198,7 @@ struct tile_eval<detail::ternary_expr<Op, A, B, Ct>, R>
         const C* y = b.eval(j, n);
         const C* z = c.eval(j, n);
         V* out = this->target(hint);
-        for (std::int64_t i = 0; i < n; ++i) out[i] = Op::template apply<C>(x[i], y[i], z[i]);
+        ternary_kernel<Op, C>(x, y, z, out, n);
         return out;
     }
 };

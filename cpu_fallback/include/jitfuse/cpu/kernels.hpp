@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Tile kernels: the inner loops of the CPU fallback, one per (operation, element type).
+/// They are compiled into the library once per instruction set (AVX-512, AVX2, baseline) with
+/// full optimisation and picked at run time, so user code gets vectorised loops whatever
+/// flags it is compiled with. Headers only declare them; src/kernel_list.hpp lists them all.
+
+#include <cstdint>
+#include <type_traits>
+
+#include "jitfuse/cpu/vector_math.hpp"
+#include "jitfuse/detail/op_defs.hpp"
+
+namespace jitfuse::cpu {
+
+/// out[i] = Op(x[i]) for i < n, in the compute type C.
+template <int Isa, class Op, class C>
+struct unary_loop {
+    using result = typename Op::template result<C>;
+    static void run(const C* x, result* out, std::int64_t n);
+};
+
+/// out[i] = Op(a[i], b[i]).
+template <int Isa, class Op, class C>
+struct binary_loop {
+    using result = typename Op::template result<C>;
+    static void run(const C* a, const C* b, result* out, std::int64_t n);
+};
+
+/// out[i] = Op(a[i], b[i], c[i]); `where` reads its condition as bool.
+template <int Isa, class Op, class C>
+struct ternary_loop {
+    using first = std::conditional_t<std::is_same_v<Op, detail::where_op>, bool, C>;
+    static void run(const first* a, const C* b, const C* c, C* out, std::int64_t n);
+};
+
+/// out[i] = convert<To>(in[i]).
+template <int Isa, class From, class To>
+struct convert_loop {
+    static void run(const From* in, To* out, std::int64_t n);
+};
+
+/// Lanes of a reduction fold: partial states kept apart so the loop vectorises; their count
+/// is fixed so that results do not depend on the machine.
+inline constexpr int lane_count = 16;
+
+/// Reduction steps: `lanes` folds n values into 16 lane states (value i has index first + i);
+/// `columns` folds value i into acc[i] (all with index k).
+template <int Isa, class Red, class T>
+struct fold_loop {
+    using state = typename Red::template state<T>;
+    static void lanes(state* lane, const T* v, std::int64_t n, std::int64_t first);
+    static void columns(state* acc, const T* v, std::int64_t n, std::int64_t k);
+};
+
+#if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+/// The instruction set the kernels use here: 3 = AVX-512, 2 = AVX2+FMA, 0 = baseline.
+int kernel_isa() noexcept;
+
+/// Calls f(std::integral_constant<int, Isa>) for the kernel set this CPU runs.
+template <class F>
+void with_kernel_isa(F&& f) {
+    switch (kernel_isa()) {
+        case 3: return f(std::integral_constant<int, 3>{});
+        case 2: return f(std::integral_constant<int, 2>{});
+        default: return f(std::integral_constant<int, 0>{});
+    }
+}
+#else
+template <class F>
+void with_kernel_isa(F&& f) {
+    f(std::integral_constant<int, 0>{});
+}
+#endif
+
+template <class Op, class C>
+void unary_kernel(const C* x, typename Op::template result<C>* out, std::int64_t n) {
+    with_kernel_isa([&](auto isa) { unary_loop<isa(), Op, C>::run(x, out, n); });
+}
+template <class Op, class C>
+void binary_kernel(const C* a, const C* b, typename Op::template result<C>* out, std::int64_t n) {
+    with_kernel_isa([&](auto isa) { binary_loop<isa(), Op, C>::run(a, b, out, n); });
+}
+template <class Op, class C>
+void ternary_kernel(const typename ternary_loop<0, Op, C>::first* a, const C* b, const C* c, C* out,
+                    std::int64_t n) {
+    with_kernel_isa([&](auto isa) { ternary_loop<isa(), Op, C>::run(a, b, c, out, n); });
+}
+template <class From, class To>
+void convert_kernel(const From* in, To* out, std::int64_t n) {
+    with_kernel_isa([&](auto isa) { convert_loop<isa(), From, To>::run(in, out, n); });
+}
+template <class Red, class T>
+void fold_lanes(typename Red::template state<T>* lane, const T* v, std::int64_t n, std::int64_t first) {
+    with_kernel_isa([&](auto isa) { fold_loop<isa(), Red, T>::lanes(lane, v, n, first); });
+}
+template <class Red, class T>
+void fold_columns(typename Red::template state<T>* acc, const T* v, std::int64_t n, std::int64_t k) {
+    with_kernel_isa([&](auto isa) { fold_loop<isa(), Red, T>::columns(acc, v, n, k); });
+}
+
+}  // namespace jitfuse::cpu
