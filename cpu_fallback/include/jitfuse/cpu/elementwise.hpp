@@ -22,32 +22,25 @@ inline constexpr std::int64_t parallel_grain = 1 << 15;
 /// Writes tiles into one output array.
 template <class T, int R>
 struct tile_store {
-    T* base;
-    std::array<std::int64_t, R> stride;
-    std::int64_t inner_stride;
-    T* row = nullptr;
+    loop_view<T, R> view;
 
     template <int AR>
-    tile_store(const array<T, AR>& a, const loop_plan<R>& plan)
-        : base(a.data()), stride(plan.loop_strides(plan.operand_strides(a.shape(), a.strides()))),
-          inner_stride(stride[plan.dims - 1]) {}
+    tile_store(const array<T, AR>& a, const loop_plan<R>& plan) : view(a.data(), a.shape(), a.strides(), plan) {}
 
-    void start_row(const std::array<std::int64_t, R>& index, int dims) {
-        row = base;
-        for (int g = 0; g + 1 < dims; ++g) row += index[g] * stride[g];
-    }
+    void start_row(const std::array<std::int64_t, R>& index, int dims) { view.start_row(index, dims); }
     /// Where a node may write its results directly, when the layout and type allow it.
     template <class V>
     V* direct(std::int64_t j) const {
-        if constexpr (std::is_same_v<V, T>) return inner_stride == 1 ? row + j : nullptr;
+        if constexpr (std::is_same_v<V, T>) return view.inner_stride == 1 ? view.row + j : nullptr;
         else return nullptr;
     }
     template <class V>
     void store(std::int64_t j, std::int64_t n, const V* values) {
-        if (static_cast<const void*>(values) == static_cast<const void*>(row + j)) return;
-        if (inner_stride == 1) convert_kernel<V, T>(values, row + j, n);
+        T* out = view.row;
+        if (static_cast<const void*>(values) == static_cast<const void*>(out + j)) return;
+        if (view.inner_stride == 1) convert_kernel<V, T>(values, out + j, n);
         else
-            for (std::int64_t i = 0; i < n; ++i) row[(j + i) * inner_stride] = detail::convert<T>(values[i]);
+            for (std::int64_t i = 0; i < n; ++i) out[(j + i) * view.inner_stride] = detail::convert<T>(values[i]);
     }
 };
 

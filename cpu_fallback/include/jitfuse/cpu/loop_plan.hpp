@@ -77,6 +77,26 @@ loop_plan<R> make_loop_plan(const shape_t<R>& shape, const std::vector<shape_t<R
     return plan;
 }
 
+/// An array seen through the loop: its strides per loop axis and the start of the current row.
+template <class T, int R>
+struct loop_view {
+    T* base;
+    std::array<std::int64_t, R> stride;
+    std::int64_t inner_stride;
+    T* row = nullptr;
+
+    template <std::size_t AR>
+    loop_view(T* data, const std::array<std::int64_t, AR>& shape,
+              const std::array<std::int64_t, AR>& strides, const loop_plan<R>& plan)
+        : base(data), stride(plan.loop_strides(plan.operand_strides(shape, strides))),
+          inner_stride(stride[plan.dims - 1]) {}
+
+    void start_row(const std::array<std::int64_t, R>& index, int dims) {
+        row = base;
+        for (int g = 0; g + 1 < dims; ++g) row += index[g] * stride[g];
+    }
+};
+
 /// A position in the loop: the index of every loop axis but the last, advanced row by row.
 template <int R>
 struct row_cursor {

@@ -32,7 +32,7 @@ loop_plan<R> reduction_plan(const E& e, const shape_t<R>& shape, std::uint64_t k
     std::vector<shape_t<R>> strides;
     loop_plan<R> probe;
     probe.shape = shape;
-    if (out_strides) strides.push_back(*out_strides);
+    if (out_strides) strides.push_back(probe.operand_strides(shape, *out_strides));
     collect_strides(probe, e, strides);
     return make_loop_plan<R>(shape, strides, keep_apart, fast_math);
 }
@@ -87,13 +87,8 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
     int g_axis = 0;
     while (plan.last_axis[g_axis] != axis) ++g_axis;
     const std::int64_t length = plan.extent[g_axis];
-    const auto out_loop = plan.loop_strides(out_strides);
-
-    auto out_row = [&](const std::array<std::int64_t, R>& index) {
-        V* p = out.data();
-        for (int g = 0; g + 1 < plan.dims; ++g) p += index[g] * out_loop[g];
-        return p;
-    };
+    // The output seen through the loop (stride 0 along the reduced axis).
+    const auto out_view = [&] { return loop_view<V, R>(out.data(), shape, out_strides, plan); };
 
     if (g_axis == plan.dims - 1) {
         // Each output element reduces one row of the loop.
@@ -101,6 +96,7 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
         parallel_for(rows, std::max<std::int64_t>(1, parallel_grain / std::max<std::int64_t>(length, 1)),
                      [&](std::int64_t r0, std::int64_t r1) {
             tile_eval<E, R> ev(e, plan);
+            auto dest = out_view();
             row_cursor<R> cursor;
             cursor.seek(plan, r0);
             for (std::int64_t r = r0; r < r1; ++r, cursor.next(plan)) {
@@ -111,7 +107,8 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
                     const std::int64_t n = std::min(tile, length - j);
                     fold_lanes<Red, T>(lane, ev.eval(j, n), n, j);
                 }
-                *out_row(cursor.index) = Red::template finish<T>(merge_lanes<Red, T>(lane), length);
+                dest.start_row(cursor.index, plan.dims);
+                *dest.row = Red::template finish<T>(merge_lanes<Red, T>(lane), length);
             }
         });
         return;
@@ -124,6 +121,7 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
     parallel_for(rows * tiles_per_row, std::max<std::int64_t>(1, parallel_grain / std::max<std::int64_t>(length * tile, 1)),
                  [&](std::int64_t u0, std::int64_t u1) {
         tile_eval<E, R> ev(e, plan);
+        auto dest = out_view();
         std::vector<S> acc(static_cast<std::size_t>(tile));
         for (std::int64_t u = u0; u < u1; ++u) {
             // Row index over the loop axes other than the reduced one and the inner one.
@@ -143,9 +141,9 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
                 fold_columns<Red, T>(acc.data(), v, n, k);
             }
             index[g_axis] = 0;
-            V* p = out_row(index);
-            const std::int64_t s = out_loop[plan.dims - 1];
-            for (std::int64_t i = 0; i < n; ++i) p[(j + i) * s] = Red::template finish<T>(acc[i], length);
+            dest.start_row(index, plan.dims);
+            for (std::int64_t i = 0; i < n; ++i)
+                dest.row[(j + i) * dest.inner_stride] = Red::template finish<T>(acc[i], length);
         }
     });
 }

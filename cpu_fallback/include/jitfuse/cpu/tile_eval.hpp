@@ -62,25 +62,17 @@ struct tile_eval;
 template <class T, int AR, int R>
 struct tile_eval<array<T, AR>, R> {
     using value_type = T;
-    const T* base;
-    std::array<std::int64_t, R> stride;
-    std::int64_t inner_stride;
-    const T* row = nullptr;
+    loop_view<const T, R> view;
     alignas(64) T buf[tile];
 
-    tile_eval(const array<T, AR>& a, const loop_plan<R>& plan)
-        : base(a.data()), stride(plan.loop_strides(plan.operand_strides(a.shape(), a.strides()))),
-          inner_stride(stride[plan.dims - 1]) {}
+    tile_eval(const array<T, AR>& a, const loop_plan<R>& plan) : view(a.data(), a.shape(), a.strides(), plan) {}
 
-    void start_row(const std::array<std::int64_t, R>& index, int dims) {
-        row = base;
-        for (int g = 0; g + 1 < dims; ++g) row += index[g] * stride[g];
-    }
+    void start_row(const std::array<std::int64_t, R>& index, int dims) { view.start_row(index, dims); }
     const T* eval(std::int64_t j, std::int64_t n, T* = nullptr) {
-        if (inner_stride == 1) return row + j;
-        if (inner_stride == 0) std::fill_n(buf, n, *row);
+        if (view.inner_stride == 1) return view.row + j;
+        if (view.inner_stride == 0) std::fill_n(buf, n, *view.row);
         else
-            for (std::int64_t i = 0; i < n; ++i) buf[i] = row[(j + i) * inner_stride];
+            for (std::int64_t i = 0; i < n; ++i) buf[i] = view.row[(j + i) * view.inner_stride];
         return buf;
     }
 };
