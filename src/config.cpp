@@ -53,6 +53,13 @@ settings settings_from_env(const char* (*getenv)(const char*)) {
         else if (text == "debug") s.log = log_level::debug;
         else invalid("JITFUSE_LOG", text, "off, info or debug");
     }
+    if (const char* v = getenv("JITFUSE_CHECK_CODEGEN"); v && *v) {
+        const std::string_view text = v;
+        if (!text.starts_with("sm_") || text.size() < 5 ||
+            text.find_first_not_of("0123456789", 3) != std::string_view::npos)
+            invalid("JITFUSE_CHECK_CODEGEN", text, "a GPU architecture such as sm_90");
+        s.check_codegen = text;
+    }
     if (const char* v = getenv("JITFUSE_DEVICE"); v && *v) {
         const std::string_view text = v;
         const bool cuda_n = text.starts_with("cuda:") && text.size() > 5 &&

@@ -26,15 +26,16 @@ nlohmann::json stats() {
         {"launches", {{"cpu", get(c.cpu_launches)}, {"cuda", get(c.cuda_launches)}}},
         {"allocations", {{"count", get(c.allocations)}, {"bytes", get(c.allocated_bytes)}}},
         {"bytes", {{"read", get(c.bytes_read)}, {"written", get(c.bytes_written)}}},
-        {"compiles", {{"count", 0}, {"ms", 0.0}}},
-        {"cache_hits", {{"memory", 0}, {"disk", 0}}},
+        {"compiles", {{"count", get(c.compiles)}, {"ms", static_cast<double>(get(c.compile_microseconds)) / 1e3}}},
+        {"cache_hits", {{"memory", get(c.memory_cache_hits)}, {"disk", 0}}},
     };
 }
 
 void reset_stats() {
     auto& c = detail::stat_counters();
     for (auto* v : {&c.cpu_launches, &c.cuda_launches, &c.allocations, &c.allocated_bytes,
-                    &c.bytes_read, &c.bytes_written})
+                    &c.bytes_read, &c.bytes_written, &c.compiles, &c.compile_microseconds,
+                    &c.memory_cache_hits})
         v->store(0, std::memory_order_relaxed);
 }
 

@@ -20,6 +20,9 @@ struct settings {
     std::filesystem::path dump_dir;   ///< JITFUSE_DUMP: write every generated source here
     log_level log = log_level::off;   ///< JITFUSE_LOG=info|debug
     std::string device = "auto";      ///< JITFUSE_DEVICE=cpu|cuda|cuda:N
+    /// JITFUSE_CHECK_CODEGEN=sm_90: every pass the CPU runs also generates its CUDA kernel and
+    /// compiles it with NVRTC for that architecture (a test mode: codegen checked without a GPU).
+    std::string check_codegen;
 };
 
 /// The process-wide settings; changes apply to evaluations that start afterwards.

@@ -27,6 +27,9 @@ struct counters {
     std::atomic<std::uint64_t> allocated_bytes{0};
     std::atomic<std::uint64_t> bytes_read{0};
     std::atomic<std::uint64_t> bytes_written{0};
+    std::atomic<std::uint64_t> compiles{0};
+    std::atomic<std::uint64_t> compile_microseconds{0};
+    std::atomic<std::uint64_t> memory_cache_hits{0};
 };
 
 counters& stat_counters();

@@ -16,6 +16,7 @@
 #include "../stats.hpp"
 #include "jitfuse/cpu/elementwise.hpp"
 #include "jitfuse/cpu/reduce.hpp"
+#include "kernel_plan.hpp"
 #include "walk.hpp"
 
 namespace jitfuse::detail {
@@ -91,9 +92,36 @@ void prepare_target(array<T, R>& target, const std::type_identity_t<shape_t<R>>&
         if (target.strides()[d] == 0 && target.shape()[d] > 1) throw_broadcast_target(target.shape(), target.strides());
 }
 
+/// In codegen-check mode, generates and compiles the CUDA kernel of a pass the CPU runs.
+template <int R, class Outs, class Exprs>
+void check_map_codegen(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
+    const std::string& arch = config().check_codegen;
+    if (arch.empty()) return;
+    const std::int64_t count = element_count<loop_rank<R>>(loop_shape(shape));
+    const layout how = std::apply([&](const auto&... o) {
+        return std::apply([&](const auto&... e) { return layout_of(count, o..., e...); }, exprs);
+    }, outs);
+    using kind = decltype([]<class... O, class... E>(std::type_identity<std::tuple<O...>>, std::type_identity<std::tuple<E...>>) {
+        return map_kernel<std::tuple<typename std::remove_cvref_t<O>::value_type...>, std::remove_cvref_t<E>...>{};
+    }(std::type_identity<Outs>{}, std::type_identity<Exprs>{}));
+    compile_once(source_for<kind>(how, 0), arch);
+}
+
+/// In codegen-check mode, the same for a reduction: whole (variant 0), along the last axis
+/// (1) or along another axis (2).
+template <class Red, class A>
+void check_reduce_codegen(const A& input, int variant) {
+    const std::string& arch = config().check_codegen;
+    if (arch.empty()) return;
+    const std::int64_t count = element_count<loop_rank<A::rank>>(loop_shape(input.shape()));
+    const layout how = variant != 0 || layout_of(count, input) == layout::strided ? layout::strided : layout::flat;
+    compile_once(source_for<reduce_kernel<Red, A>>(how, variant, variant == 0, variant == 1), arch);
+}
+
 /// One elementwise pass: `exprs` (free of reductions) into `outs`, all of shape `shape`.
 template <int R, class Outs, class Exprs>
 void run_pass(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
+    check_map_codegen<R>(shape, outs, exprs);
     cpu::run_elementwise<loop_rank<R>>(loop_shape(shape), outs, exprs, config().fast_math);
     std::uint64_t read = 0, written = 0;
     std::apply([&](const auto&... e) { ((read += bytes_of_arrays(e)), ...); }, exprs);
@@ -108,6 +136,7 @@ auto reduce_value(const A& input) {
     const auto shape = loop_shape(input.shape());
     if (Red::needs_elements && element_count<loop_rank<A::rank>>(shape) == 0)
         throw_empty_reduction(Red::name, input.shape());
+    check_reduce_codegen<Red>(bound, 0);
     auto value = cpu::reduce_all<Red, loop_rank<A::rank>>(bound, shape, config().fast_math);
     count_pass(bytes_of_arrays(bound), 0);
     return value;
@@ -131,6 +160,7 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
             assign(target, tmp);
             return;
         }
+        check_reduce_codegen<Red>(bound, e.axis == A::rank - 1 ? 1 : 2);
         cpu::reduce_axis<Red, A::rank>(bound, in_shape, static_cast<int>(e.axis), target, config().fast_math);
         count_pass(bytes_of_arrays(bound), bytes_of_arrays(target));
     }

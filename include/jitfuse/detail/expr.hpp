@@ -72,6 +72,7 @@ using typed_of = typed<typename E::value_type, E::weak>;
 template <class Op, expression A>
 struct unary_expr {
     static constexpr bool is_expression = true;
+    using op_type = Op;
     using compute_type = typename Op::template compute<typename A::value_type>;
     using value_type = typename Op::template result<compute_type>;
     static constexpr int rank = A::rank;
@@ -90,6 +91,7 @@ struct unary_expr {
 template <class Op, expression L, expression R>
 struct binary_expr {
     static constexpr bool is_expression = true;
+    using op_type = Op;
     using promoted = promote_typed<typed_of<L>, typed_of<R>>;
     using compute_type = typename Op::template compute<typename promoted::type>;
     using value_type = typename Op::template result<compute_type>;
@@ -117,6 +119,7 @@ struct binary_expr {
 template <class Op, expression A, expression B, expression C>
 struct ternary_expr {
     static constexpr bool is_expression = true;
+    using op_type = Op;
     static constexpr bool is_where = std::same_as<Op, where_op>;
     using promoted = std::conditional_t<
         is_where, promote_typed<typed_of<B>, typed_of<C>>,

@@ -36,7 +36,8 @@ constexpr T wrap_mul(T a, T b) {
 }
 template <class T>
 constexpr T wrap_neg(T a) {
-    return wrap_sub(T(0), a);
+    if constexpr (integer<T>) return wrap_sub(T(0), a);
+    else return -a;  // IEEE negation: -(+0) is -0, which 0 - x would not give
 }
 
 /// Integer division: x / 0 == -1 (all bits set), MIN / -1 == MIN (XLA's definition).

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "jitfuse/cpu/elementwise.hpp"
@@ -44,7 +45,10 @@ auto reduce_all(const E& e, const shape_t<R>& shape, bool fast_math) {
     const loop_plan<R> plan = reduction_plan<R>(e, shape, 0, fast_math);
     const std::int64_t total = plan.total();
     const std::int64_t blocks = (total + reduce_block - 1) / reduce_block;
-    std::vector<state_t<Red, T>> partial(static_cast<std::size_t>(blocks), Red::template identity<T>());
+    // Not std::vector: for the bool states of any/all it packs bits (no state&, and blocks
+    // stored by different threads would race on one word).
+    const auto partial = std::make_unique<state_t<Red, T>[]>(static_cast<std::size_t>(blocks));
+    std::fill_n(partial.get(), blocks, Red::template identity<T>());
 
     parallel_for(blocks, std::max<std::int64_t>(1, parallel_grain / reduce_block), [&](std::int64_t b0, std::int64_t b1) {
         tile_eval<E, R> ev(e, plan);
@@ -122,7 +126,7 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
                  [&](std::int64_t u0, std::int64_t u1) {
         tile_eval<E, R> ev(e, plan);
         auto dest = out_view();
-        std::vector<S> acc(static_cast<std::size_t>(tile));
+        const auto acc = std::make_unique<S[]>(static_cast<std::size_t>(tile));  // not vector<bool>
         for (std::int64_t u = u0; u < u1; ++u) {
             // Row index over the loop axes other than the reduced one and the inner one.
             std::array<std::int64_t, R> index{};
@@ -133,12 +137,12 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
                 rest /= plan.extent[g];
             }
             const std::int64_t j = (u % tiles_per_row) * tile, n = std::min(tile, inner - j);
-            std::fill_n(acc.begin(), n, Red::template identity<T>());
+            std::fill_n(acc.get(), n, Red::template identity<T>());
             for (std::int64_t k = 0; k < length; ++k) {
                 index[g_axis] = k;
                 ev.start_row(index, plan.dims);
                 const T* v = ev.eval(j, n);
-                fold_columns<Red, T>(acc.data(), v, n, k);
+                fold_columns<Red, T>(acc.get(), v, n, k);
             }
             index[g_axis] = 0;
             dest.start_row(index, plan.dims);

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: Apache-2.0
+// jitfuse's device prelude: the only header generated kernels include. It restates, for the
+// GPU, the semantics of the host code in include/jitfuse/detail/{scalar_math,op_defs,
+// reducers}.hpp (integer wrap-around, XLA division by zero, saturating casts, NaN-propagating
+// min/max, NumPy argmin/argmax) without any standard header, so that NVRTC compiles a kernel
+// in tens of milliseconds.
+#pragma once
+
+namespace jf {
+
+typedef signed char int8_t;
+typedef short int16_t;
+typedef int int32_t;
+typedef long long int64_t;
+typedef unsigned char uint8_t;
+typedef unsigned short uint16_t;
+typedef unsigned int uint32_t;
+typedef unsigned long long uint64_t;
+
+// ---- type traits -------------------------------------------------------------------------
+template <class T> struct traits;
+#define JF_INTEGER_TRAITS(T, WRAP, MIN, MAX, SIGNED)                  \
+    template <> struct traits<T> {                                    \
+        static constexpr bool is_float = false, is_integer = true;    \
+        static constexpr bool is_signed = SIGNED;                     \
+        static constexpr int bits = sizeof(T) * 8;                    \
+        typedef WRAP wrap;                                            \
+        static __device__ constexpr T lowest() { return MIN; }        \
+        static __device__ constexpr T highest() { return MAX; }       \
+    };
+JF_INTEGER_TRAITS(int8_t, unsigned, -128, 127, true)
+JF_INTEGER_TRAITS(int16_t, unsigned, -32768, 32767, true)
+JF_INTEGER_TRAITS(int32_t, unsigned, -2147483647 - 1, 2147483647, true)
+JF_INTEGER_TRAITS(int64_t, uint64_t, -9223372036854775807LL - 1, 9223372036854775807LL, true)
+JF_INTEGER_TRAITS(uint8_t, unsigned, 0, 255, false)
+JF_INTEGER_TRAITS(uint16_t, unsigned, 0, 65535, false)
+JF_INTEGER_TRAITS(uint32_t, unsigned, 0, 4294967295u, false)
+JF_INTEGER_TRAITS(uint64_t, uint64_t, 0, 18446744073709551615ULL, false)
+#undef JF_INTEGER_TRAITS
+template <> struct traits<bool> {
+    static constexpr bool is_float = false, is_integer = false, is_signed = false;
+};
+template <> struct traits<float> {
+    static constexpr bool is_float = true, is_integer = false, is_signed = true;
+    static __device__ float lowest() { return -__int_as_float(0x7f800000); }
+    static __device__ float highest() { return __int_as_float(0x7f800000); }
+};
+template <> struct traits<double> {
+    static constexpr bool is_float = true, is_integer = false, is_signed = true;
+    static __device__ double lowest() { return -__longlong_as_double(0x7ff0000000000000LL); }
+    static __device__ double highest() { return __longlong_as_double(0x7ff0000000000000LL); }
+};
+
+template <class A, class B> struct same { static constexpr bool value = false; };
+template <class A> struct same<A, A> { static constexpr bool value = true; };
+
+template <class T> __device__ inline bool is_nan(T x) {
+    if constexpr (traits<T>::is_float) return x != x;
+    else return false;
+}
+
+// ---- conversion: to bool is != 0; float to integer truncates, saturates, NaN -> 0 ---------
+template <class To, class From>
+__device__ inline To convert(From x) {
+    if constexpr (same<To, From>::value) return x;
+    else if constexpr (same<To, bool>::value) return x != From(0);
+    else if constexpr (traits<From>::is_float && traits<To>::is_integer) {
+        if (x != x) return To(0);
+        if (x <= From(traits<To>::lowest())) return traits<To>::lowest();
+        if (x >= From(traits<To>::highest())) return traits<To>::highest();
+        return To(x);
+    } else return To(x);
+}
+
+// ---- arithmetic with defined results -------------------------------------------------------
+template <class T> __device__ inline T add(T a, T b) {
+    if constexpr (traits<T>::is_integer) return T(typename traits<T>::wrap(a) + typename traits<T>::wrap(b));
+    else return a + b;
+}
+template <class T> __device__ inline T subtract(T a, T b) {
+    if constexpr (traits<T>::is_integer) return T(typename traits<T>::wrap(a) - typename traits<T>::wrap(b));
+    else return a - b;
+}
+template <class T> __device__ inline T multiply(T a, T b) {
+    if constexpr (traits<T>::is_integer) return T(typename traits<T>::wrap(a) * typename traits<T>::wrap(b));
+    else return a * b;
+}
+template <class T> __device__ inline T negative(T a) { return subtract(T(0), a); }
+template <class T> __device__ inline T square(T a) { return multiply(a, a); }
+template <class T> __device__ inline T divide(T a, T b) {
+    if constexpr (traits<T>::is_integer) {
+        if (b == T(0)) return T(-1);
+        if constexpr (traits<T>::is_signed)
+            if (b == T(-1)) return negative(a);
+        return T(a / b);
+    } else return a / b;
+}
+template <class T> __device__ inline T remainder(T a, T b) {
+    if constexpr (traits<T>::is_integer) {
+        if (b == T(0)) return a;
+        if constexpr (traits<T>::is_signed)
+            if (b == T(-1)) return T(0);
+        return T(a % b);
+    } else if constexpr (same<T, float>::value) return ::fmodf(a, b);
+    else return ::fmod(a, b);
+}
+template <class T> __device__ inline T abs(T x) {
+    if constexpr (same<T, float>::value) return ::fabsf(x);
+    else if constexpr (same<T, double>::value) return ::fabs(x);
+    else if constexpr (traits<T>::is_signed) return x < T(0) ? negative(x) : x;
+    else return x;
+}
+template <class T> __device__ inline T sign(T x) { return x > T(0) ? T(1) : x < T(0) ? T(-1) : x; }
+template <class T> __device__ inline T minimum(T a, T b) {
+    if (is_nan(a)) return a;
+    if (is_nan(b)) return b;
+    return b < a ? b : a;
+}
+template <class T> __device__ inline T maximum(T a, T b) {
+    if (is_nan(a)) return a;
+    if (is_nan(b)) return b;
+    return a < b ? b : a;
+}
+template <class T> __device__ inline T clamp(T x, T lo, T hi) { return minimum(maximum(x, lo), hi); }
+template <class T> __device__ inline T fma(T a, T b, T c) {
+    if constexpr (same<T, float>::value) return ::fmaf(a, b, c);
+    else if constexpr (same<T, double>::value) return ::fma(a, b, c);
+    else return add(multiply(a, b), c);
+}
+template <class T> __device__ inline T where(bool c, T a, T b) { return c ? a : b; }
+template <class T> __device__ inline T pow(T base, T e) {
+    if constexpr (same<T, float>::value) return ::powf(base, e);
+    else if constexpr (same<T, double>::value) return ::pow(base, e);
+    else {
+        if constexpr (traits<T>::is_signed)
+            if (e < T(0)) return base == T(1) ? T(1) : base == T(-1) ? (e % 2 ? T(-1) : T(1)) : T(0);
+        T result = 1;
+        while (e != T(0)) {
+            if (e & T(1)) result = multiply(result, base);
+            base = multiply(base, base);
+            e = T(e >> 1);
+        }
+        return result;
+    }
+}
+
+// Rounding functions leave integers unchanged; round is half to even.
+#define JF_ROUNDING(NAME, F, D)                                           \
+    template <class T> __device__ inline T NAME(T x) {                    \
+        if constexpr (same<T, float>::value) return ::F(x);               \
+        else if constexpr (same<T, double>::value) return ::D(x);         \
+        else return x;                                                    \
+    }
+JF_ROUNDING(floor, floorf, floor)
+JF_ROUNDING(ceil, ceilf, ceil)
+JF_ROUNDING(round, rintf, rint)
+JF_ROUNDING(trunc, truncf, trunc)
+#undef JF_ROUNDING
+
+// Floating functions: operands are already float or double.
+#define JF_FLOAT_UNARY(NAME, F, D)                                  \
+    __device__ inline float NAME(float x) { return ::F(x); }        \
+    __device__ inline double NAME(double x) { return ::D(x); }
+JF_FLOAT_UNARY(sqrt, sqrtf, sqrt)
+JF_FLOAT_UNARY(rsqrt, rsqrtf, rsqrt)
+JF_FLOAT_UNARY(cbrt, cbrtf, cbrt)
+JF_FLOAT_UNARY(exp, expf, exp)
+JF_FLOAT_UNARY(exp2, exp2f, exp2)
+JF_FLOAT_UNARY(expm1, expm1f, expm1)
+JF_FLOAT_UNARY(log, logf, log)
+JF_FLOAT_UNARY(log2, log2f, log2)
+JF_FLOAT_UNARY(log10, log10f, log10)
+JF_FLOAT_UNARY(log1p, log1pf, log1p)
+JF_FLOAT_UNARY(sin, sinf, sin)
+JF_FLOAT_UNARY(cos, cosf, cos)
+JF_FLOAT_UNARY(tan, tanf, tan)
+JF_FLOAT_UNARY(asin, asinf, asin)
+JF_FLOAT_UNARY(acos, acosf, acos)
+JF_FLOAT_UNARY(atan, atanf, atan)
+JF_FLOAT_UNARY(sinh, sinhf, sinh)
+JF_FLOAT_UNARY(cosh, coshf, cosh)
+JF_FLOAT_UNARY(tanh, tanhf, tanh)
+JF_FLOAT_UNARY(erf, erff, erf)
+#undef JF_FLOAT_UNARY
+__device__ inline float atan2(float a, float b) { return ::atan2f(a, b); }
+__device__ inline double atan2(double a, double b) { return ::atan2(a, b); }
+__device__ inline float hypot(float a, float b) { return ::hypotf(a, b); }
+__device__ inline double hypot(double a, double b) { return ::hypot(a, b); }
+
+template <class T> __device__ inline bool isnan(T x) { return is_nan(x); }
+template <class T> __device__ inline bool isinf(T x) {
+    if constexpr (traits<T>::is_float) return x == traits<T>::highest() || x == traits<T>::lowest();
+    else return false;
+}
+template <class T> __device__ inline bool isfinite(T x) {
+    if constexpr (traits<T>::is_float) return !is_nan(x) && !isinf(x);
+    else return true;
+}
+
+// ---- comparisons, logic, bits --------------------------------------------------------------
+template <class T> __device__ inline bool equal(T a, T b) { return a == b; }
+template <class T> __device__ inline bool not_equal(T a, T b) { return a != b; }
+template <class T> __device__ inline bool less(T a, T b) { return a < b; }
+template <class T> __device__ inline bool less_equal(T a, T b) { return a <= b; }
+template <class T> __device__ inline bool greater(T a, T b) { return a > b; }
+template <class T> __device__ inline bool greater_equal(T a, T b) { return a >= b; }
+__device__ inline bool logical_and(bool a, bool b) { return a && b; }
+__device__ inline bool logical_or(bool a, bool b) { return a || b; }
+__device__ inline bool logical_not(bool a) { return !a; }
+template <class T> __device__ inline T bitwise_and(T a, T b) { return T(a & b); }
+template <class T> __device__ inline T bitwise_or(T a, T b) { return T(a | b); }
+template <class T> __device__ inline T bitwise_xor(T a, T b) { return T(a ^ b); }
+template <class T> __device__ inline T bitwise_not(T a) {
+    if constexpr (same<T, bool>::value) return !a;
+    else return T(~a);
+}
+template <class T> __device__ inline T shift_left(T a, T b) {
+    if (b < T(0) || b >= T(traits<T>::bits)) return T(0);
+    return T(typename traits<T>::wrap(a) << b);
+}
+template <class T> __device__ inline T shift_right(T a, T b) {
+    if (b < T(0) || b >= T(traits<T>::bits)) return a < T(0) ? T(-1) : T(0);
+    return T(a >> b);
+}
+
+// ---- reductions (host twins in include/jitfuse/detail/reducers.hpp) -------------------------
+template <class T> struct arg_state {
+    T value;
+    int64_t index;
+};
+
+template <class S> __device__ inline S shuffle_down(S s, int delta) {
+    return __shfl_down_sync(0xffffffffu, s, delta);
+}
+template <class T> __device__ inline arg_state<T> shuffle_down(arg_state<T> s, int delta) {
+    return {shuffle_down(s.value, delta), shuffle_down(s.index, delta)};
+}
+__device__ inline bool shuffle_down(bool s, int delta) { return __shfl_down_sync(0xffffffffu, int(s), delta) != 0; }
+__device__ inline int8_t shuffle_down(int8_t s, int delta) { return int8_t(__shfl_down_sync(0xffffffffu, int(s), delta)); }
+__device__ inline uint8_t shuffle_down(uint8_t s, int delta) { return uint8_t(__shfl_down_sync(0xffffffffu, unsigned(s), delta)); }
+__device__ inline int16_t shuffle_down(int16_t s, int delta) { return int16_t(__shfl_down_sync(0xffffffffu, int(s), delta)); }
+__device__ inline uint16_t shuffle_down(uint16_t s, int delta) { return uint16_t(__shfl_down_sync(0xffffffffu, unsigned(s), delta)); }
+
+// sum and prod widen bool/int8/int16 to int32 and uint8/uint16 to uint32 (JAX).
+template <class T> struct widened { typedef T type; };
+template <> struct widened<bool> { typedef int32_t type; };
+template <> struct widened<int8_t> { typedef int32_t type; };
+template <> struct widened<int16_t> { typedef int32_t type; };
+template <> struct widened<uint8_t> { typedef uint32_t type; };
+template <> struct widened<uint16_t> { typedef uint32_t type; };
+
+template <class T> struct sum_reducer {
+    typedef typename widened<T>::type state;
+    static __device__ state identity() { return state(0); }
+    static __device__ void step(state& s, T v, int64_t) { s = add(s, state(v)); }
+    static __device__ void merge(state& a, state b) { a = add(a, b); }
+    static __device__ state finish(state s, int64_t) { return s; }
+};
+template <class T> struct prod_reducer {
+    typedef typename widened<T>::type state;
+    static __device__ state identity() { return state(1); }
+    static __device__ void step(state& s, T v, int64_t) { s = multiply(s, state(v)); }
+    static __device__ void merge(state& a, state b) { a = multiply(a, b); }
+    static __device__ state finish(state s, int64_t) { return s; }
+};
+template <class T> struct min_reducer {
+    typedef T state;
+    static __device__ T identity() { return traits<T>::highest(); }
+    static __device__ void step(T& s, T v, int64_t) { s = minimum(s, v); }
+    static __device__ void merge(T& a, T b) { a = minimum(a, b); }
+    static __device__ T finish(T s, int64_t) { return s; }
+};
+template <> struct min_reducer<bool> {
+    typedef bool state;
+    static __device__ bool identity() { return true; }
+    static __device__ void step(bool& s, bool v, int64_t) { s = s && v; }
+    static __device__ void merge(bool& a, bool b) { a = a && b; }
+    static __device__ bool finish(bool s, int64_t) { return s; }
+};
+template <class T> struct max_reducer {
+    typedef T state;
+    static __device__ T identity() { return traits<T>::lowest(); }
+    static __device__ void step(T& s, T v, int64_t) { s = maximum(s, v); }
+    static __device__ void merge(T& a, T b) { a = maximum(a, b); }
+    static __device__ T finish(T s, int64_t) { return s; }
+};
+template <> struct max_reducer<bool> {
+    typedef bool state;
+    static __device__ bool identity() { return false; }
+    static __device__ void step(bool& s, bool v, int64_t) { s = s || v; }
+    static __device__ void merge(bool& a, bool b) { a = a || b; }
+    static __device__ bool finish(bool s, int64_t) { return s; }
+};
+template <class T> struct any_reducer {
+    typedef bool state;
+    static __device__ bool identity() { return false; }
+    static __device__ void step(bool& s, T v, int64_t) { s = s || v != T(0); }
+    static __device__ void merge(bool& a, bool b) { a = a || b; }
+    static __device__ bool finish(bool s, int64_t) { return s; }
+};
+template <class T> struct all_reducer {
+    typedef bool state;
+    static __device__ bool identity() { return true; }
+    static __device__ void step(bool& s, T v, int64_t) { s = s && v != T(0); }
+    static __device__ void merge(bool& a, bool b) { a = a && b; }
+    static __device__ bool finish(bool s, int64_t) { return s; }
+};
+template <class T> struct float_of { typedef float type; };
+template <> struct float_of<double> { typedef double type; };
+template <bool C, class A, class B> struct conditional { typedef A type; };
+template <class A, class B> struct conditional<false, A, B> { typedef B type; };
+// mean sums floats in their own type and integers in double; the mean of nothing is NaN.
+template <class T> struct mean_reducer {
+    typedef typename float_of<T>::type result;
+    typedef typename conditional<traits<T>::is_float, T, double>::type state;
+    static __device__ state identity() { return state(0); }
+    static __device__ void step(state& s, T v, int64_t) { s += state(v); }
+    static __device__ void merge(state& a, state b) { a += b; }
+    static __device__ result finish(state s, int64_t count) {
+        return count == 0 ? result(__int_as_float(0x7fc00000)) : result(s / state(count));
+    }
+};
+template <bool Max, class T> struct arg_reducer {
+    typedef arg_state<T> state;
+    static __device__ state identity() { return {T(0), -1}; }
+    static __device__ bool before(T v, int64_t i, const state& s) {
+        if (s.index < 0) return true;
+        if (is_nan(s.value)) return is_nan(v) && i < s.index;
+        if (is_nan(v)) return true;
+        if (v == s.value) return i < s.index;
+        return Max ? v > s.value : v < s.value;
+    }
+    static __device__ void step(state& s, T v, int64_t i) {
+        if (before(v, i, s)) s = {v, i};
+    }
+    static __device__ void merge(state& a, state b) {
+        if (b.index >= 0 && before(b.value, b.index, a)) a = b;
+    }
+    static __device__ int64_t finish(state s, int64_t) { return s.index; }
+};
+template <class T> struct argmin_reducer : arg_reducer<false, T> {};
+template <class T> struct argmax_reducer : arg_reducer<true, T> {};
+
+/// Reduces one state per thread of the block into thread 0's; the order is fixed.
+template <class R>
+__device__ typename R::state block_reduce(typename R::state s) {
+    __shared__ typename R::state warp_partial[32];
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    for (int d = 16; d > 0; d /= 2) R::merge(s, shuffle_down(s, d));
+    if (lane == 0) warp_partial[warp] = s;
+    __syncthreads();
+    if (warp == 0) {
+        s = lane < (blockDim.x + 31) / 32 ? warp_partial[lane] : R::identity();
+        for (int d = 16; d > 0; d /= 2) R::merge(s, shuffle_down(s, d));
+    }
+    return s;
+}
+
+/// A shape or a stride vector of rank R, passed by value to kernels.
+template <int R> struct dims {
+    int64_t v[R > 0 ? R : 1];
+};
+
+/// The coordinates of flat index i in row-major order over `shape`.
+template <int R>
+__device__ inline void unravel(int64_t i, const dims<R>& shape, int64_t* coord) {
+    for (int d = R - 1; d >= 0; --d) {
+        const int64_t q = i / shape.v[d];
+        coord[d] = i - q * shape.v[d];
+        i = q;
+    }
+}
+
+/// Element offset of `coord` for an operand with `stride` (0 on broadcast axes).
+template <int R>
+__device__ inline int64_t offset(const int64_t* coord, const dims<R>& stride) {
+    int64_t off = 0;
+    for (int d = 0; d < R; ++d) off += coord[d] * stride.v[d];
+    return off;
+}
+
+/// E consecutive elements moved with one aligned load or store (16 bytes at most).
+template <class T, int E> struct alignas(sizeof(T) * E) vec {
+    T v[E];
+};
+template <int E, class T> __device__ inline vec<T, E> load(const T* p) {
+    return *reinterpret_cast<const vec<T, E>*>(p);
+}
+template <int E, class T> __device__ inline void store(T* p, const vec<T, E>& x) {
+    *reinterpret_cast<vec<T, E>*>(p) = x;
+}
+
+}  // namespace jf

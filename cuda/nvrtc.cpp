@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+// NVRTC through dlopen: the few entry points jitfuse uses are declared here, so building needs
+// no CUDA toolkit and running needs libnvrtc only when a kernel is compiled.
+#include "jitfuse/detail/nvrtc.hpp"
+
+#include <dlfcn.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "jitfuse/detail/codegen.hpp"
+#include "jitfuse/error.hpp"
+
+namespace jitfuse::detail {
+namespace {
+
+using nvrtc_program = struct nvrtc_program_opaque*;
+using status = int;  // nvrtcResult; 0 is NVRTC_SUCCESS
+
+struct nvrtc_api {
+    const char* (*get_error_string)(status);
+    status (*version)(int*, int*);
+    status (*create_program)(nvrtc_program*, const char*, const char*, int, const char* const*, const char* const*);
+    status (*destroy_program)(nvrtc_program*);
+    status (*compile_program)(nvrtc_program, int, const char* const*);
+    status (*get_program_log_size)(nvrtc_program, std::size_t*);
+    status (*get_program_log)(nvrtc_program, char*);
+    status (*get_cubin_size)(nvrtc_program, std::size_t*);
+    status (*get_cubin)(nvrtc_program, char*);
+    std::string missing;  // why it could not be loaded; empty when loaded
+};
+
+template <class F>
+void resolve(void* lib, const char* name, F& fn, std::string& missing) {
+    fn = reinterpret_cast<F>(dlsym(lib, name));
+    if (!fn && missing.empty()) missing = std::string("libnvrtc lacks ") + name;
+}
+
+nvrtc_api load() {
+    nvrtc_api api{};
+#ifdef JITFUSE_NO_CUDA
+    api.missing = "jitfuse was built with JITFUSE_ENABLE_CUDA=OFF";
+    return api;
+#else
+    // The loader's search path first, then the usual toolkit folders.
+    std::vector<std::string> dirs = {""};
+    if (const char* home = std::getenv("CUDA_HOME"); home && *home) dirs.push_back(std::string(home) + "/lib64/");
+    dirs.push_back("/usr/local/cuda/lib64/");
+    std::string tried;
+    void* lib = nullptr;
+    for (const auto& dir : dirs)
+        for (const char* name : {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so"}) {
+            if (!lib) lib = dlopen((dir + name).c_str(), RTLD_NOW | RTLD_LOCAL);
+            if (!lib) tried += (tried.empty() ? "" : ", ") + dir + name;
+        }
+    if (!lib) {
+        api.missing = "NVRTC not found (tried " + tried + ")";
+        return api;
+    }
+    std::string& m = api.missing;
+    resolve(lib, "nvrtcGetErrorString", api.get_error_string, m);
+    resolve(lib, "nvrtcVersion", api.version, m);
+    resolve(lib, "nvrtcCreateProgram", api.create_program, m);
+    resolve(lib, "nvrtcDestroyProgram", api.destroy_program, m);
+    resolve(lib, "nvrtcCompileProgram", api.compile_program, m);
+    resolve(lib, "nvrtcGetProgramLogSize", api.get_program_log_size, m);
+    resolve(lib, "nvrtcGetProgramLog", api.get_program_log, m);
+    resolve(lib, "nvrtcGetCUBINSize", api.get_cubin_size, m);
+    resolve(lib, "nvrtcGetCUBIN", api.get_cubin, m);
+    return api;
+#endif
+}
+
+const nvrtc_api& api() {
+    static const nvrtc_api instance = load();
+    return instance;
+}
+
+const nvrtc_api& require_api() {
+    const nvrtc_api& a = api();
+    if (!a.missing.empty()) throw device_error("cannot compile CUDA kernels: " + a.missing);
+    return a;
+}
+
+void check(const nvrtc_api& a, status s, const char* call) {
+    if (s != 0) throw error(std::string("NVRTC ") + call + " failed: " + a.get_error_string(s));
+}
+
+/// The source with line numbers, as compile errors show it.
+std::string numbered(const std::string& source) {
+    std::string out;
+    int line = 1;
+    std::size_t start = 0;
+    while (start < source.size()) {
+        const std::size_t end = source.find('\n', start);
+        const std::string text = source.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::string number = std::to_string(line++);
+        out += std::string(number.size() < 4 ? 4 - number.size() : 0, ' ') + number + "  " + text + '\n';
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string nvrtc_unavailable_reason() { return api().missing; }
+
+std::string nvrtc_version() {
+    const nvrtc_api& a = require_api();
+    int major = 0, minor = 0;
+    check(a, a.version(&major, &minor), "nvrtcVersion");
+    return std::to_string(major) + "." + std::to_string(minor);
+}
+
+compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, bool fast_math) {
+    const nvrtc_api& a = require_api();
+    const auto start = std::chrono::steady_clock::now();
+    const std::string prelude(device_prelude());
+    const char* header_text[] = {prelude.c_str()};
+    const char* header_name[] = {prelude_name.data()};
+    nvrtc_program program = nullptr;
+    check(a, a.create_program(&program, source.c_str(), "jitfuse_kernel.cu", 1, header_text, header_name),
+          "nvrtcCreateProgram");
+    struct destroy {
+        const nvrtc_api& a;
+        nvrtc_program& p;
+        ~destroy() { a.destroy_program(&p); }
+    } guard{a, program};
+
+    const std::string arch_option = "--gpu-architecture=" + std::string(arch);
+    const char* options[] = {arch_option.c_str(), "-std=c++17", "--use_fast_math"};
+    const status compiled = a.compile_program(program, fast_math ? 3 : 2, options);
+    std::size_t log_size = 0;
+    a.get_program_log_size(program, &log_size);
+    std::string log(log_size, '\0');
+    if (log_size > 1) a.get_program_log(program, log.data());
+    while (!log.empty() && (log.back() == '\0' || log.back() == '\n')) log.pop_back();
+    if (compiled != 0) {
+        const std::string first = log.substr(0, log.find('\n'));
+        throw compile_error("NVRTC could not compile a generated kernel for " + std::string(arch) + ": " +
+                                first + "\n--- source ---\n" + numbered(source) + "--- NVRTC log ---\n" + log,
+                            numbered(source), log);
+    }
+    compiled_kernel out;
+    std::size_t size = 0;
+    check(a, a.get_cubin_size(program, &size), "nvrtcGetCUBINSize");
+    out.cubin.resize(size);
+    check(a, a.get_cubin(program, out.cubin.data()), "nvrtcGetCUBIN");
+    out.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return out;
+}
+
+}  // namespace jitfuse::detail

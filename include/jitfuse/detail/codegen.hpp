@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file CUDA source generation from a kernel description (host-only: works without a GPU).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kernel_ir.hpp"
+
+namespace jitfuse::detail {
+
+struct generated_source {
+    std::string source;
+    std::vector<std::string> kernel_names;  ///< in launch order
+};
+
+/// The CUDA source of `ir` for memory walked as `how`. Deterministic: the same description
+/// and layout always print the same text (it is the cache key and the golden test).
+generated_source generate_cuda(const kernel_ir& ir, layout how);
+
+/// Name under which generated sources include the device prelude, and its text.
+inline constexpr std::string_view prelude_name = "jitfuse/prelude.cuh";
+std::string_view device_prelude();
+
+}  // namespace jitfuse::detail

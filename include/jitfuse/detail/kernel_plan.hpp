@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file From an expression to what a GPU pass needs: its kernel description (once per
+/// expression type), its layout class (per call: contiguity, alignment) and its generated
+/// source (once per type and layout). Host-only; shared by `explain`, `precompile` and the
+/// codegen check that compiles every kernel the CPU runs.
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <tuple>
+#include <type_traits>
+
+#include "codegen.hpp"
+#include "kernel_ir.hpp"
+#include "walk.hpp"
+
+namespace jitfuse::detail {
+
+/// Description of the pass writing `Outs` (element types) from expressions `Es`.
+template <class Outs, class... Es>
+struct map_kernel;
+template <class... Ts, class... Es>
+struct map_kernel<std::tuple<Ts...>, Es...> {
+    static kernel_ir describe() {
+        kernel_ir ir;
+        (ir.outputs.push_back(add_to_ir<Es>(ir)), ...);
+        ir.output_types = {dtype_of<Ts>...};
+        ir.rank = std::max({1, Es::rank...});
+        return ir;
+    }
+};
+
+/// Description of a reduction of `A` (whole, or along the last axis, or another axis).
+template <class Red, class A>
+struct reduce_kernel {
+    static kernel_ir describe(bool whole, bool inner_axis) {
+        kernel_ir ir;
+        ir.outputs.push_back(add_to_ir<A>(ir));
+        using T = typename A::value_type;
+        ir.output_types = {dtype_of<typename Red::template result<T>>};
+        ir.rank = std::max(1, A::rank);
+        ir.reducer = Red::name;
+        ir.reduce_input = dtype_of<T>;
+        ir.reduce_whole = whole;
+        ir.reduce_inner_axis = inner_axis;
+        return ir;
+    }
+};
+
+/// The layout class of a pass over `count` elements touching the arrays of `es` (expressions
+/// or arrays, inputs and outputs): flat when every array is contiguous and as large as the
+/// result (one flat index addresses all), vectorised when all are also 16-byte aligned.
+template <class... Es>
+layout layout_of(std::int64_t count, const Es&... es) {
+    bool flat = true, aligned = true;
+    const auto visit = [&](const auto& a) {
+        flat = flat && a.is_contiguous() && a.size() == count;
+        aligned = aligned && reinterpret_cast<std::uintptr_t>(a.data()) % 16 == 0;
+    };
+    (for_each_array(es, visit), ...);
+    return !flat ? layout::strided : aligned ? layout::flat_vector : layout::flat;
+}
+
+/// Compiles `src` for `arch` ("sm_90", or "native" for this machine's GPU) unless done
+/// already in this process (the memory cache).
+void compile_once(const generated_source& src, std::string_view arch);
+
+/// The generated source for description `Kind` (a type with `describe(args...)`) in layout
+/// `how`; generated once per type, layout and `variant` (up to 4).
+template <class Kind, class... Args>
+const generated_source& source_for(layout how, int variant, Args... args) {
+    static std::once_flag once[3][4];
+    static generated_source sources[3][4];
+    const int l = static_cast<int>(how);
+    std::call_once(once[l][variant], [&] { sources[l][variant] = generate_cuda(Kind::describe(args...), how); });
+    return sources[l][variant];
+}
+
+}  // namespace jitfuse::detail

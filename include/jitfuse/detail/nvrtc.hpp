@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Run-time compilation of generated sources with NVRTC, loaded with dlopen so that a
+/// binary built with CUDA support starts on machines without it.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jitfuse::detail {
+
+struct compiled_kernel {
+    std::vector<char> cubin;
+    double milliseconds = 0;
+};
+
+/// Compiles `source` (which includes the device prelude) to a CUBIN for `arch` ("sm_90").
+/// A rejected source is a `compile_error` carrying the numbered source and the NVRTC log;
+/// no NVRTC at all is a `device_error` saying why.
+compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, bool fast_math);
+
+/// Empty when NVRTC can be used here, else the reason it cannot.
+std::string nvrtc_unavailable_reason();
+
+/// "major.minor" of the NVRTC in use.
+std::string nvrtc_version();
+
+}  // namespace jitfuse::detail

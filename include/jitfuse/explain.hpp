@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Introspection and ahead-of-time compilation: `explain(e)` returns the CUDA kernel
+/// jitfuse generates for `e` (host-only, no GPU needed); `precompile(e, arch)` compiles it
+/// with NVRTC.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/evaluate.hpp"
+#include "detail/kernel_plan.hpp"
+
+namespace jitfuse {
+
+/// What jitfuse runs on a GPU for one expression.
+struct kernel_info {
+    std::string source;                          ///< the CUDA source NVRTC compiles
+    std::map<std::string, std::string> headers;  ///< name -> text of the headers it includes
+    std::string kernel_name;                     ///< the first kernel launched
+    std::vector<std::string> kernel_names;       ///< every kernel, in launch order
+    std::string layout;                          ///< "flat_vector", "flat" or "strided"
+    std::array<std::int64_t, 3> grid{1, 1, 1};   ///< launch shape of the first kernel
+    std::array<std::int64_t, 3> block{1, 1, 1};
+    std::uint64_t bytes_read = 0;
+    std::uint64_t bytes_written = 0;
+};
+
+namespace detail {
+
+/// How the first kernel of a source is launched: a block per item or a thread per item.
+enum class launch_unit { thread, block };
+
+kernel_info describe_launch(const generated_source& src, layout how, std::int64_t items, launch_unit unit,
+                            std::uint64_t bytes_read, std::uint64_t bytes_written);
+
+/// Work items of a map kernel: vector steps (16 bytes of the output) or elements.
+template <class Out>
+std::int64_t map_items(std::int64_t count, layout how) {
+    return how == layout::flat_vector ? count / (16 / static_cast<std::int64_t>(sizeof(Out))) + 1 : count;
+}
+
+template <class Red, class A, int OutRank>
+kernel_info explain_reduction(const reduce_expr<Red, A, OutRank>& e) {
+    const auto bound = materialize_reductions(e.a);
+    using B = std::remove_cvref_t<decltype(bound)>;
+    const auto shape = loop_shape(e.a.shape());
+    const std::int64_t count = element_count<loop_rank<A::rank>>(shape);
+    const std::uint64_t read = bytes_of_arrays(bound);
+    using V = typename reduce_expr<Red, A, OutRank>::value_type;
+    if constexpr (OutRank == 0) {
+        const layout how = layout_of(count, bound) == layout::strided ? layout::strided : layout::flat;
+        const auto& src = source_for<reduce_kernel<Red, B>>(how, 0, true, false);
+        return describe_launch(src, how, count, launch_unit::thread, read, sizeof(V));
+    } else {
+        const bool inner = e.axis == A::rank - 1;
+        const std::int64_t outputs = shape[e.axis] ? count / shape[e.axis] : element_count<OutRank>(e.shape());
+        const auto& src = source_for<reduce_kernel<Red, B>>(layout::strided, inner ? 1 : 2, false, inner);
+        return describe_launch(src, layout::strided, outputs, inner ? launch_unit::block : launch_unit::thread,
+                               read, outputs * sizeof(V));
+    }
+}
+
+}  // namespace detail
+
+/// The kernel jitfuse generates for `e` (computing any reduction nested inside it first).
+template <detail::expression E>
+kernel_info explain(const E& e) {
+    if constexpr (detail::reduction<E>) {
+        return detail::explain_reduction(e);
+    } else {
+        using T = typename E::value_type;
+        const auto bound = detail::materialize_reductions(e);
+        using B = std::remove_cvref_t<decltype(bound)>;
+        const std::int64_t count = detail::element_count<detail::loop_rank<E::rank>>(detail::loop_shape(e.shape()));
+        const detail::layout how = detail::layout_of(count, bound);
+        const auto& src = detail::source_for<detail::map_kernel<std::tuple<T>, B>>(how, 0);
+        return detail::describe_launch(src, how, detail::map_items<T>(count, how), detail::launch_unit::thread,
+                                       detail::bytes_of_arrays(bound), count * sizeof(T));
+    }
+}
+
+/// Compiles the kernel of `e` with NVRTC for `arch` ("sm_90", ...; "native" = this GPU)
+/// without running it. Needs NVRTC, not a GPU (except for "native").
+template <detail::expression E>
+void precompile(const E& e, std::string_view arch = "native") {
+    const kernel_info info = explain(e);
+    detail::generated_source src{info.source, info.kernel_names};
+    detail::compile_once(src, arch);
+}
+
+}  // namespace jitfuse

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+// Code generation without a GPU: explain() output, golden sources, and NVRTC compiling every
+// kernel form for sm_90 (skipped, with a message, where NVRTC is not installed).
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <jitfuse/detail/nvrtc.hpp>
+#include <jitfuse/jitfuse.hpp>
+
+namespace jf = jitfuse;
+
+namespace {
+
+const std::filesystem::path golden_dir = JITFUSE_TEST_GOLDEN_DIR;
+
+/// Compares with tests/golden/<name>.cu; JITFUSE_UPDATE_GOLDEN=1 rewrites the file instead.
+void check_golden(const std::string& name, const std::string& source) {
+    const auto path = golden_dir / (name + ".cu");
+    if (const char* update = std::getenv("JITFUSE_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+        std::ofstream(path) << source;
+        MESSAGE("rewrote " << path.string());
+        return;
+    }
+    std::ifstream in(path);
+    REQUIRE_MESSAGE(in.good(), "missing golden file " << path.string() << " (run with JITFUSE_UPDATE_GOLDEN=1)");
+    std::stringstream want;
+    want << in.rdbuf();
+    CHECK_MESSAGE(source == want.str(), "generated source differs from " << path.string());
+}
+
+bool nvrtc_usable() {
+    const std::string why = jf::detail::nvrtc_unavailable_reason();
+    if (!why.empty()) MESSAGE("skipped: " << why);
+    return why.empty();
+}
+
+}  // namespace
+
+TEST_SUITE("codegen") {
+    TEST_CASE("layouts follow contiguity, broadcasting and alignment") {
+        jf::array<float> x = jf::arange<float>(1000), y = jf::ones<float>(1000);
+        jf::array<float, 2> m = jf::zeros<float, 2>({30, 40});
+        jf::array<float> row = jf::ones<float>(40);
+        CHECK(jf::explain(x * y + 1.0f).layout == "flat_vector");
+        CHECK(jf::explain(x(jf::range(1, 1000)) * 2.0f).layout == "flat");  // 4 bytes off alignment
+        CHECK(jf::explain(x(jf::range(0, 1000, 2)) * 2.0f).layout == "strided");
+        CHECK(jf::explain(m + row).layout == "strided");  // broadcast
+        CHECK(jf::explain(m.transpose() * 2.0f).layout == "strided");
+        const auto info = jf::explain(x * y);
+        CHECK(info.kernel_name == "jf_map");
+        CHECK(info.bytes_read == 2 * 1000 * sizeof(float));
+        CHECK(info.bytes_written == 1000 * sizeof(float));
+        CHECK(info.headers.count("jitfuse/prelude.cuh") == 1);
+        CHECK(info.block[0] == 256);
+    }
+
+    TEST_CASE("reductions name their kernels") {
+        jf::array<double, 2> m = jf::ones<double, 2>({8, 9});
+        CHECK(jf::explain(jf::sum(m)).kernel_names == std::vector<std::string>{"jf_reduce", "jf_reduce_final"});
+        CHECK(jf::explain(jf::max(m, 1)).kernel_name == "jf_reduce_rows");
+        CHECK(jf::explain(jf::argmin(m, 0)).kernel_name == "jf_reduce_columns");
+        CHECK(jf::explain(jf::max(m, 1)).grid[0] == 8);  // one block per output row
+    }
+
+    TEST_CASE("golden sources") {
+        jf::array<float> x = jf::arange<float>(64), y = jf::ones<float>(64);
+        jf::array<std::int32_t, 2> g = jf::zeros<std::int32_t, 2>({4, 16});
+        check_golden("chain_flat_vector", jf::explain(jf::sin(x) * jf::exp(x) + jf::log(x + 1.0f)).source);
+        check_golden("mixed_types_strided", jf::explain(jf::where(g.transpose() > 2, g.transpose() * 0.5, -1)).source);
+        check_golden("dot_reduce", jf::explain(jf::sum(x * y)).source);
+        check_golden("argmax_rows", jf::explain(jf::argmax(g, 1)).source);
+        check_golden("mean_columns", jf::explain(jf::mean(g, 0)).source);
+    }
+
+    TEST_CASE("NVRTC compiles every kernel form for sm_90") {
+        if (!nvrtc_usable()) return;
+        jf::array<float> x = jf::arange<float>(100);
+        jf::array<std::uint8_t, 3> b = jf::zeros<std::uint8_t, 3>({2, 3, 4});
+        jf::array<double, 2> d = jf::ones<double, 2>({5, 6});
+        jf::reset_stats();
+        jf::precompile(jf::sin(x) * jf::exp(x) + jf::log(x + 1.0f), "sm_90");
+        jf::precompile(jf::cast<std::int64_t>(b) << 3 | ~b, "sm_90");
+        jf::precompile(jf::clamp(d.transpose(), 0.0, 1.0) + jf::fma(d.transpose(), d.transpose(), 2.0), "sm_90");
+        jf::precompile((jf::isnan(x) && !jf::isinf(x)) || x >= 3.0f, "sm_90");
+        for (int axis = 0; axis < 3; ++axis) {
+            jf::precompile(jf::sum(b, axis), "sm_90");
+            jf::precompile(jf::argmin(b, axis), "sm_90");
+            jf::precompile(jf::any(b, axis), "sm_90");
+        }
+        jf::precompile(jf::prod(d), "sm_90");
+        jf::precompile(jf::mean(b), "sm_90");
+        jf::precompile(jf::all(x > 0.0f), "sm_90");
+        // 16 requests for 13 distinct sources: an axis reduction's axis is a kernel parameter,
+        // so axes 0 and 1 (both not the last) share one kernel. Kernels compiled earlier in the
+        // process (JITFUSE_CHECK_CODEGEN runs) count as memory-cache hits.
+        const auto count = [](const char* a, const char* b) { return jf::stats()[a][b].get<int>(); };
+        CHECK(count("compiles", "count") + count("cache_hits", "memory") == 16);
+        CHECK(count("compiles", "count") <= 13);
+        const int compiled = count("compiles", "count");
+        jf::precompile(jf::sin(x) * jf::exp(x) + jf::log(x + 1.0f), "sm_90");  // the memory cache
+        CHECK(count("compiles", "count") == compiled);
+        CHECK(count("compiles", "count") + count("cache_hits", "memory") == 17);
+    }
+
+    TEST_CASE("a rejected source is a compile_error with the numbered source and the log") {
+        if (!nvrtc_usable()) return;
+        const std::string bad = "#include \"jitfuse/prelude.cuh\"\nextern \"C\" __global__ void k() { undefined_thing(); }\n";
+        try {
+            jf::detail::nvrtc_compile(bad, "sm_90", false);
+            FAIL("expected a compile_error");
+        } catch (const jf::compile_error& e) {
+            CHECK(std::string(e.source()).find("   2  extern \"C\"") != std::string::npos);
+            CHECK(e.log().find("undefined_thing") != std::string::npos);
+            CHECK(std::string(e.what()).find("sm_90") != std::string::npos);
+        }
+    }
+
+    TEST_CASE("precompile for the native arch needs a GPU") {
+        jf::array<float> x = jf::ones<float>(4);
+        CHECK_THROWS_AS(jf::precompile(x + 1.0f, "native"), jf::device_error);
+    }
+}
