@@ -104,7 +104,7 @@ void check_map_codegen(const shape_t<R>& shape, const Outs& outs, const Exprs& e
     using kind = decltype([]<class... O, class... E>(std::type_identity<std::tuple<O...>>, std::type_identity<std::tuple<E...>>) {
         return map_kernel<std::tuple<typename std::remove_cvref_t<O>::value_type...>, std::remove_cvref_t<E>...>{};
     }(std::type_identity<Outs>{}, std::type_identity<Exprs>{}));
-    compile_once(source_for<kind>(how, 0), arch);
+    check_codegen(source_for<kind>(how, 0), arch);
 }
 
 /// In codegen-check mode, the same for a reduction: whole (variant 0), along the last axis
@@ -115,7 +115,7 @@ void check_reduce_codegen(const A& input, int variant) {
     if (arch.empty()) return;
     const std::int64_t count = element_count<loop_rank<A::rank>>(loop_shape(input.shape()));
     const layout how = variant != 0 || layout_of(count, input) == layout::strided ? layout::strided : layout::flat;
-    compile_once(source_for<reduce_kernel<Red, A>>(how, variant, variant == 0, variant == 1), arch);
+    check_codegen(source_for<reduce_kernel<Red, A>>(how, variant, variant == 0, variant == 1), arch);
 }
 
 /// One elementwise pass: `exprs` (free of reductions) into `outs`, all of shape `shape`.

@@ -66,6 +66,14 @@ layout layout_of(std::int64_t count, const Es&... es) {
 /// already in this process (the memory cache).
 void compile_once(const generated_source& src, std::string_view arch);
 
+/// Codegen-check mode (`JITFUSE_CHECK_CODEGEN`): queues `src` to be compiled for `arch`;
+/// distinct sources are compiled in batches, many kernels per NVRTC program.
+void check_codegen(const generated_source& src, std::string_view arch);
+
+/// Compiles what is still queued and returns how many kernels NVRTC rejected (each reported
+/// on stderr with its source and log). Test mains call it after the tests.
+int finish_codegen_check();
+
 /// The generated source for description `Kind` (a type with `describe(args...)`) in layout
 /// `how`; generated once per type, layout and `variant` (up to 4).
 template <class Kind, class... Args>
