@@ -106,9 +106,14 @@ class array {
         if (this != &other) detail::assign(*this, other);
         return *this;
     }
-    /// Takes `other`'s handle; `other` is left empty.
-    array& operator=(array&& other) noexcept {
-        array(std::move(other)).swap(*this);
+    /// Assignment from a temporary array (a view such as `a.transpose()`, or a factory's
+    /// result) writes values like copy assignment, so `a = a.transpose()`,
+    /// `a(jf::range(0, 4)) = jf::zeros<float>(4)` and a shape mismatch behave as for any
+    /// other value. Only an empty array takes `other`'s handle (`other` is left empty),
+    /// which is also how `std::swap` exchanges handles.
+    array& operator=(array&& other) {
+        if (empty()) swap(other);
+        else if (this != &other) detail::assign(*this, other);
         return *this;
     }
     /// Evaluates `e` and writes it into this array (shapes must match, or this array is

@@ -49,20 +49,18 @@ constexpr bool has_nested_reduction() {
 template <class T, int R, class E>
 void assign(array<T, R>& target, const E& e);
 
-/// The same tree with every reduction replaced by its result, computed now. Trees without
-/// nested reductions are returned as they are.
+/// The same tree with every reduction replaced by its result, computed now; `e` itself too
+/// when it is a reduction (the operand of another reduction, `max(sum(x, 1))`, or an
+/// expression of `tie`). Trees without reductions are returned as they are.
 template <expression E>
 auto materialize_reductions(const E& e) {
-    if constexpr (is_array_v<E> || !has_nested_reduction<E>()) return e;
+    if constexpr (reduction<E>) {
+        array<typename E::value_type, E::rank> result;
+        assign(result, e);
+        return result;
+    } else if constexpr (is_array_v<E> || !has_nested_reduction<E>()) return e;
     else
-        return e.transform([](const auto& child) {
-            using C = std::remove_cvref_t<decltype(child)>;
-            if constexpr (reduction<C>) {
-                array<typename C::value_type, C::rank> result;
-                assign(result, child);
-                return result;
-            } else return materialize_reductions(child);
-        });
+        return e.transform([](const auto& child) { return materialize_reductions(child); });
 }
 
 }  // namespace jitfuse::detail
