@@ -59,8 +59,7 @@ T scalar_binary(vfn f, T a, T b) {
     switch (f) {
         case vfn::pow: return std::pow(a, b);
         case vfn::atan2: return std::atan2(a, b);
-        case vfn::hypot: return std::hypot(a, b);
-        default: return std::fmod(a, b);
+        default: return std::hypot(a, b);
     }
 }
 

@@ -14,8 +14,6 @@ namespace {
 #if JITFUSE_ISA == 3
 #define JF_VF(fn, acc) Sleef_##fn##f16_##acc##avx512f
 #define JF_VD(fn, acc) Sleef_##fn##d8_##acc##avx512f
-#define JF_FMOD_F Sleef_fmodf16_avx512f
-#define JF_FMOD_D Sleef_fmodd8_avx512f
 struct vfloat {
     using type = __m512;
     static constexpr int width = 16;
@@ -32,8 +30,6 @@ struct vdouble {
 #elif JITFUSE_ISA == 2
 #define JF_VF(fn, acc) Sleef_##fn##f8_##acc##avx2
 #define JF_VD(fn, acc) Sleef_##fn##d4_##acc##avx2
-#define JF_FMOD_F Sleef_fmodf8_avx2
-#define JF_FMOD_D Sleef_fmodd4_avx2
 struct vfloat {
     using type = __m256;
     static constexpr int width = 8;
@@ -50,8 +46,6 @@ struct vdouble {
 #else
 #define JF_VF(fn, acc) Sleef_##fn##f4_##acc##sse4
 #define JF_VD(fn, acc) Sleef_##fn##d2_##acc##sse4
-#define JF_FMOD_F Sleef_fmodf4_sse4
-#define JF_FMOD_D Sleef_fmodd2_sse4
 struct vfloat {
     using type = __m128;
     static constexpr int width = 4;
@@ -101,16 +95,13 @@ void binary(const T* a, const T* b, T* out, std::int64_t n) {
      M(log10, u10), M(log1p, u10), M(cbrt, A), M(erf, u10)}
 #define JF_B(fn, fast) &binary<vfloat, float, JF_VF(fn, fast)>
 #define JF_BD(fn, fast) &binary<vdouble, double, JF_VD(fn, fast)>
-#define JF_BINARY_TABLE(M, V, T, FMOD, A, H) \
-    {M(pow, u10), M(atan2, A), M(hypot, H), &binary<V, T, FMOD>}
+#define JF_BINARY_TABLE(M, A, H) {M(pow, u10), M(atan2, A), M(hypot, H)}
 
 const kernels table = {
     {JF_UNARY_TABLE(JF_U, u10, u10), JF_UNARY_TABLE(JF_U, u35, u35)},
     {JF_UNARY_TABLE(JF_UD, u10, u10), JF_UNARY_TABLE(JF_UD, u35, u35)},
-    {JF_BINARY_TABLE(JF_B, vfloat, float, JF_FMOD_F, u10, u05),
-     JF_BINARY_TABLE(JF_B, vfloat, float, JF_FMOD_F, u35, u35)},
-    {JF_BINARY_TABLE(JF_BD, vdouble, double, JF_FMOD_D, u10, u05),
-     JF_BINARY_TABLE(JF_BD, vdouble, double, JF_FMOD_D, u35, u35)},
+    {JF_BINARY_TABLE(JF_B, u10, u05), JF_BINARY_TABLE(JF_B, u35, u35)},
+    {JF_BINARY_TABLE(JF_BD, u10, u05), JF_BINARY_TABLE(JF_BD, u35, u35)},
 };
 
 }  // namespace

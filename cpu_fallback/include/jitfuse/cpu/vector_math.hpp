@@ -12,7 +12,7 @@ namespace jitfuse::cpu {
 enum class vfn : std::uint8_t {
     sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, exp, exp2, expm1, log, log2, log10,
     log1p, cbrt, erf,
-    pow, atan2, hypot, fmod,
+    pow, atan2, hypot,
     count
 };
 
