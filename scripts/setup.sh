@@ -4,7 +4,7 @@
 # Idempotent and silent when everything is already there.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ doctest-dev nlohmann-json3-dev libsleef-dev)
+packages=(cmake ninja-build g++ doctest-dev nlohmann-json3-dev libsleef-dev libxxhash-dev libcli11-dev)
 
 missing=()
 for cmd in cmake ninja g++; do
@@ -18,7 +18,7 @@ have_header() {
     done
     return 1
 }
-for header in doctest/doctest.h nlohmann/json.hpp sleef.h; do
+for header in doctest/doctest.h nlohmann/json.hpp sleef.h xxhash.h CLI/CLI.hpp; do
     have_header "$header" || missing+=("header $header")
 done
 

@@ -244,6 +244,7 @@ generated_source generate_cuda(const kernel_ir& ir, layout how) {
     else if (ir.reduce_whole) print_reduce_all(ir, how, w, out.kernel_names);
     else print_reduce_axis(ir, w, out.kernel_names);
     out.source = w.str();
+    out.id = fingerprint_of(out.source);
     return out;
 }
 

@@ -64,13 +64,13 @@ class checker {
   private:
     void compile(const std::vector<std::string>& batch) {
         try {
-            nvrtc_compile(combine(batch), arch_, false);
+            nvrtc_compile(combine(batch), arch_, nvrtc_options(false));
             return;
         } catch (const compile_error&) {
         }
         for (const auto& source : batch) {
             try {
-                nvrtc_compile(source, arch_, false);
+                nvrtc_compile(source, arch_, nvrtc_options(false));
             } catch (const compile_error& e) {
                 std::fprintf(stderr, "jitfuse codegen check: %s\n", e.what());
                 std::lock_guard lock(mutex_);

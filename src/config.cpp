@@ -23,6 +23,13 @@ bool parse_flag(const char* variable, const char* value) {
     invalid(variable, v, "0 or 1");
 }
 
+std::uint64_t parse_count(const char* variable, std::string_view text, std::int64_t max, std::string_view accepted) {
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > max) invalid(variable, text, accepted);
+    return static_cast<std::uint64_t>(n);
+}
+
 std::filesystem::path default_cache_dir(const char* (*getenv)(const char*)) {
     if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "jitfuse";
     if (const char* home = getenv("HOME"); home && *home) return std::filesystem::path(home) / ".cache" / "jitfuse";
@@ -33,14 +40,11 @@ std::filesystem::path default_cache_dir(const char* (*getenv)(const char*)) {
 
 settings settings_from_env(const char* (*getenv)(const char*)) {
     settings s;
-    if (const char* v = getenv("JITFUSE_NUM_THREADS"); v && *v) {
-        const std::string_view text = v;
-        int n = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-        if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 4096)
-            invalid("JITFUSE_NUM_THREADS", text, "a thread count from 1 to 4096");
-        s.num_threads = n;
-    }
+    if (const char* v = getenv("JITFUSE_NUM_THREADS"); v && *v)
+        s.num_threads = static_cast<int>(parse_count("JITFUSE_NUM_THREADS", v, 4096, "a thread count from 1 to 4096"));
+    if (const char* v = getenv("JITFUSE_CACHE_SIZE_MB"); v && *v)
+        s.cache_max_bytes = parse_count("JITFUSE_CACHE_SIZE_MB", v, std::int64_t{1} << 30,
+                                        "a size in MiB from 1 to 1073741824") << 20;
     if (const char* v = getenv("JITFUSE_FAST_MATH"); v && *v) s.fast_math = parse_flag("JITFUSE_FAST_MATH", v);
     if (const char* v = getenv("JITFUSE_CACHE"); v && *v) s.cache_enabled = parse_flag("JITFUSE_CACHE", v);
     if (const char* v = getenv("JITFUSE_CACHE_DIR"); v && *v) s.cache_dir = v;

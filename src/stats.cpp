@@ -27,7 +27,8 @@ nlohmann::json stats() {
         {"allocations", {{"count", get(c.allocations)}, {"bytes", get(c.allocated_bytes)}}},
         {"bytes", {{"read", get(c.bytes_read)}, {"written", get(c.bytes_written)}}},
         {"compiles", {{"count", get(c.compiles)}, {"ms", static_cast<double>(get(c.compile_microseconds)) / 1e3}}},
-        {"cache_hits", {{"memory", get(c.memory_cache_hits)}, {"disk", 0}}},
+        {"cache_hits", {{"memory", get(c.memory_cache_hits)}, {"disk", get(c.disk_cache_hits)}}},
+        {"cache_entries_rejected", get(c.cache_entries_rejected)},
     };
 }
 
@@ -35,7 +36,7 @@ void reset_stats() {
     auto& c = detail::stat_counters();
     for (auto* v : {&c.cpu_launches, &c.cuda_launches, &c.allocations, &c.allocated_bytes,
                     &c.bytes_read, &c.bytes_written, &c.compiles, &c.compile_microseconds,
-                    &c.memory_cache_hits})
+                    &c.memory_cache_hits, &c.disk_cache_hits, &c.cache_entries_rejected})
         v->store(0, std::memory_order_relaxed);
 }
 

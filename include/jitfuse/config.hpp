@@ -2,6 +2,7 @@
 #pragma once
 /// \file Run-time settings, read once from `JITFUSE_*` environment variables.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -17,6 +18,8 @@ struct settings {
     bool fast_math = false;      ///< JITFUSE_FAST_MATH=1: faster, less accurate math
     bool cache_enabled = true;   ///< JITFUSE_CACHE=0 disables the kernel disk cache
     std::filesystem::path cache_dir;  ///< JITFUSE_CACHE_DIR
+    /// JITFUSE_CACHE_SIZE_MB: beyond it the least recently used kernels leave the disk cache
+    std::uint64_t cache_max_bytes = std::uint64_t{1} << 30;
     std::filesystem::path dump_dir;   ///< JITFUSE_DUMP: write every generated source here
     log_level log = log_level::off;   ///< JITFUSE_LOG=info|debug
     std::string device = "auto";      ///< JITFUSE_DEVICE=cpu|cuda|cuda:N

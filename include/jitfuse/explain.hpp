@@ -34,8 +34,20 @@ namespace detail {
 /// How the first kernel of a source is launched: a block per item or a thread per item.
 enum class launch_unit { thread, block };
 
-kernel_info describe_launch(const generated_source& src, layout how, std::int64_t items, launch_unit unit,
-                            std::uint64_t bytes_read, std::uint64_t bytes_written);
+/// The GPU pass of one expression: its kernel source and what a launch needs.
+struct pass_plan {
+    const generated_source* src;
+    layout how;
+    std::int64_t items;
+    launch_unit unit;
+    std::uint64_t bytes_read;
+    std::uint64_t bytes_written;
+};
+
+kernel_info describe_launch(const pass_plan& plan);
+
+/// Compiles `src` for `arch` into the caches ("native": this machine's GPU).
+void compile_into_caches(const generated_source& src, std::string_view arch);
 
 /// Work items of a map kernel: vector steps (16 bytes of the output) or elements.
 template <class Out>
@@ -44,7 +56,7 @@ std::int64_t map_items(std::int64_t count, layout how) {
 }
 
 template <class Red, class A, int OutRank>
-kernel_info explain_reduction(const reduce_expr<Red, A, OutRank>& e) {
+pass_plan plan_reduction(const reduce_expr<Red, A, OutRank>& e) {
     const auto bound = materialize_reductions(e.a);
     using B = std::remove_cvref_t<decltype(bound)>;
     const auto shape = loop_shape(e.a.shape());
@@ -54,13 +66,30 @@ kernel_info explain_reduction(const reduce_expr<Red, A, OutRank>& e) {
     if constexpr (OutRank == 0) {
         const layout how = layout_of(count, bound) == layout::strided ? layout::strided : layout::flat;
         const auto& src = source_for<reduce_kernel<Red, B>>(how, 0, true, false);
-        return describe_launch(src, how, count, launch_unit::thread, read, sizeof(V));
+        return {&src, how, count, launch_unit::thread, read, sizeof(V)};
     } else {
         const bool inner = e.axis == A::rank - 1;
         const std::int64_t outputs = shape[e.axis] ? count / shape[e.axis] : element_count<OutRank>(e.shape());
         const auto& src = source_for<reduce_kernel<Red, B>>(layout::strided, inner ? 1 : 2, false, inner);
-        return describe_launch(src, layout::strided, outputs, inner ? launch_unit::block : launch_unit::thread,
-                               read, outputs * sizeof(V));
+        return {&src, layout::strided, outputs, inner ? launch_unit::block : launch_unit::thread, read,
+                static_cast<std::uint64_t>(outputs) * sizeof(V)};
+    }
+}
+
+/// The GPU pass of `e` (computing any reduction nested inside it first).
+template <expression E>
+pass_plan plan_pass(const E& e) {
+    if constexpr (reduction<E>) {
+        return plan_reduction(e);
+    } else {
+        using T = typename E::value_type;
+        const auto bound = detail::materialize_reductions(e);
+        using B = std::remove_cvref_t<decltype(bound)>;
+        const std::int64_t count = detail::element_count<detail::loop_rank<E::rank>>(detail::loop_shape(e.shape()));
+        const detail::layout how = detail::layout_of(count, bound);
+        const auto& src = detail::source_for<detail::map_kernel<std::tuple<T>, B>>(how, 0);
+        return {&src, how, detail::map_items<T>(count, how), detail::launch_unit::thread,
+                detail::bytes_of_arrays(bound), static_cast<std::uint64_t>(count) * sizeof(T)};
     }
 }
 
@@ -69,27 +98,15 @@ kernel_info explain_reduction(const reduce_expr<Red, A, OutRank>& e) {
 /// The kernel jitfuse generates for `e` (computing any reduction nested inside it first).
 template <detail::expression E>
 kernel_info explain(const E& e) {
-    if constexpr (detail::reduction<E>) {
-        return detail::explain_reduction(e);
-    } else {
-        using T = typename E::value_type;
-        const auto bound = detail::materialize_reductions(e);
-        using B = std::remove_cvref_t<decltype(bound)>;
-        const std::int64_t count = detail::element_count<detail::loop_rank<E::rank>>(detail::loop_shape(e.shape()));
-        const detail::layout how = detail::layout_of(count, bound);
-        const auto& src = detail::source_for<detail::map_kernel<std::tuple<T>, B>>(how, 0);
-        return detail::describe_launch(src, how, detail::map_items<T>(count, how), detail::launch_unit::thread,
-                                       detail::bytes_of_arrays(bound), count * sizeof(T));
-    }
+    return detail::describe_launch(detail::plan_pass(e));
 }
 
 /// Compiles the kernel of `e` with NVRTC for `arch` ("sm_90", ...; "native" = this GPU)
-/// without running it. Needs NVRTC, not a GPU (except for "native").
+/// into the memory and disk caches, without running it. Needs NVRTC, not a GPU (except
+/// for "native").
 template <detail::expression E>
 void precompile(const E& e, std::string_view arch = "native") {
-    const kernel_info info = explain(e);
-    detail::generated_source src{info.source, info.kernel_names};
-    detail::compile_once(src, arch);
+    detail::compile_into_caches(*detail::plan_pass(e).src, arch);
 }
 
 }  // namespace jitfuse

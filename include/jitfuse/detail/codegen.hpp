@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hash.hpp"
 #include "kernel_ir.hpp"
 
 namespace jitfuse::detail {
@@ -13,6 +14,7 @@ namespace jitfuse::detail {
 struct generated_source {
     std::string source;
     std::vector<std::string> kernel_names;  ///< in launch order
+    fingerprint id;                         ///< of `source`: names the kernel in the caches
 };
 
 /// The CUDA source of `ir` for memory walked as `how`. Deterministic: the same description

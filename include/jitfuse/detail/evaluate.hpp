@@ -92,11 +92,10 @@ void prepare_target(array<T, R>& target, const std::type_identity_t<shape_t<R>>&
         if (target.strides()[d] == 0 && target.shape()[d] > 1) throw_broadcast_target(target.shape(), target.strides());
 }
 
-/// In codegen-check mode, generates and compiles the CUDA kernel of a pass the CPU runs.
+/// When codegen is observed (dump, check), generates the CUDA kernel of a pass the CPU runs.
 template <int R, class Outs, class Exprs>
-void check_map_codegen(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
-    const std::string& arch = config().check_codegen;
-    if (arch.empty()) return;
+void observe_map_codegen(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
+    if (!codegen_observed()) return;
     const std::int64_t count = element_count<loop_rank<R>>(loop_shape(shape));
     const layout how = std::apply([&](const auto&... o) {
         return std::apply([&](const auto&... e) { return layout_of(count, o..., e...); }, exprs);
@@ -104,24 +103,23 @@ void check_map_codegen(const shape_t<R>& shape, const Outs& outs, const Exprs& e
     using kind = decltype([]<class... O, class... E>(std::type_identity<std::tuple<O...>>, std::type_identity<std::tuple<E...>>) {
         return map_kernel<std::tuple<typename std::remove_cvref_t<O>::value_type...>, std::remove_cvref_t<E>...>{};
     }(std::type_identity<Outs>{}, std::type_identity<Exprs>{}));
-    check_codegen(source_for<kind>(how, 0), arch);
+    observe_generated(source_for<kind>(how, 0));
 }
 
-/// In codegen-check mode, the same for a reduction: whole (variant 0), along the last axis
-/// (1) or along another axis (2).
+/// The same for a reduction: whole (variant 0), along the last axis (1) or along another
+/// axis (2).
 template <class Red, class A>
-void check_reduce_codegen(const A& input, int variant) {
-    const std::string& arch = config().check_codegen;
-    if (arch.empty()) return;
+void observe_reduce_codegen(const A& input, int variant) {
+    if (!codegen_observed()) return;
     const std::int64_t count = element_count<loop_rank<A::rank>>(loop_shape(input.shape()));
     const layout how = variant != 0 || layout_of(count, input) == layout::strided ? layout::strided : layout::flat;
-    check_codegen(source_for<reduce_kernel<Red, A>>(how, variant, variant == 0, variant == 1), arch);
+    observe_generated(source_for<reduce_kernel<Red, A>>(how, variant, variant == 0, variant == 1));
 }
 
 /// One elementwise pass: `exprs` (free of reductions) into `outs`, all of shape `shape`.
 template <int R, class Outs, class Exprs>
 void run_pass(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
-    check_map_codegen<R>(shape, outs, exprs);
+    observe_map_codegen<R>(shape, outs, exprs);
     cpu::run_elementwise<loop_rank<R>>(loop_shape(shape), outs, exprs, config().fast_math);
     std::uint64_t read = 0, written = 0;
     std::apply([&](const auto&... e) { ((read += bytes_of_arrays(e)), ...); }, exprs);
@@ -136,7 +134,7 @@ auto reduce_value(const A& input) {
     const auto shape = loop_shape(input.shape());
     if (Red::needs_elements && element_count<loop_rank<A::rank>>(shape) == 0)
         throw_empty_reduction(Red::name, input.shape());
-    check_reduce_codegen<Red>(bound, 0);
+    observe_reduce_codegen<Red>(bound, 0);
     auto value = cpu::reduce_all<Red, loop_rank<A::rank>>(bound, shape, config().fast_math);
     count_pass(bytes_of_arrays(bound), 0);
     return value;
@@ -160,7 +158,7 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
             assign(target, tmp);
             return;
         }
-        check_reduce_codegen<Red>(bound, e.axis == A::rank - 1 ? 1 : 2);
+        observe_reduce_codegen<Red>(bound, e.axis == A::rank - 1 ? 1 : 2);
         cpu::reduce_axis<Red, A::rank>(bound, in_shape, static_cast<int>(e.axis), target, config().fast_math);
         count_pass(bytes_of_arrays(bound), bytes_of_arrays(target));
     }

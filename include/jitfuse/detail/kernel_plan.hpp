@@ -7,10 +7,12 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <mutex>
 #include <tuple>
 #include <type_traits>
 
+#include "../config.hpp"
 #include "codegen.hpp"
 #include "kernel_ir.hpp"
 #include "walk.hpp"
@@ -62,13 +64,28 @@ layout layout_of(std::int64_t count, const Es&... es) {
     return !flat ? layout::strided : aligned ? layout::flat_vector : layout::flat;
 }
 
-/// Compiles `src` for `arch` ("sm_90", or "native" for this machine's GPU) unless done
-/// already in this process (the memory cache).
-void compile_once(const generated_source& src, std::string_view arch);
-
 /// Codegen-check mode (`JITFUSE_CHECK_CODEGEN`): queues `src` to be compiled for `arch`;
 /// distinct sources are compiled in batches, many kernels per NVRTC program.
 void check_codegen(const generated_source& src, std::string_view arch);
+
+/// `JITFUSE_DUMP`: writes `src` into `dir` (once per source and process) as
+/// `<kernel>.<id>.cu`, next to the prelude it includes, so that `nvcc -I <dir>` and
+/// `jitfuse-cache warm <dir>` take the files as they are.
+void dump_source(const generated_source& src, const std::filesystem::path& dir);
+
+/// Whether passes run on the CPU also generate their CUDA kernels: to dump them or to check
+/// that NVRTC compiles them.
+inline bool codegen_observed() {
+    const settings& cfg = config();
+    return !cfg.dump_dir.empty() || !cfg.check_codegen.empty();
+}
+
+/// Hands a kernel generated for a CPU pass to the dump and to the codegen check.
+inline void observe_generated(const generated_source& src) {
+    const settings& cfg = config();
+    if (!cfg.dump_dir.empty()) dump_source(src, cfg.dump_dir);
+    if (!cfg.check_codegen.empty()) check_codegen(src, cfg.check_codegen);
+}
 
 /// Compiles what is still queued and returns how many kernels NVRTC rejected (each reported
 /// on stderr with its source and log). Test mains call it after the tests.

@@ -14,10 +14,14 @@ struct compiled_kernel {
     double milliseconds = 0;
 };
 
+/// The NVRTC options jitfuse compiles with (besides the arch); part of every cache key.
+std::vector<std::string> nvrtc_options(bool fast_math);
+
 /// Compiles `source` (which includes the device prelude) to a CUBIN for `arch` ("sm_90").
 /// A rejected source is a `compile_error` carrying the numbered source and the NVRTC log;
 /// no NVRTC at all is a `device_error` saying why.
-compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, bool fast_math);
+compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch,
+                              const std::vector<std::string>& options);
 
 /// Empty when NVRTC can be used here, else the reason it cannot.
 std::string nvrtc_unavailable_reason();
