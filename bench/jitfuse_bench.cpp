@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // jitfuse-bench: times the seed workloads with jitfuse and with baselines run in the same
 // process (a multi-threaded copy for the bandwidth ceiling, OpenMP loops, the unfused
-// one-op-per-pass version, and optionally the Python peers), and prints ratios.
+// one-op-per-pass version, and optionally the Python peers), and prints ratios; then the
+// compile latency of generated kernels (cold, disk cache, memory).
 //
 //   jitfuse-bench [--n N] [--repeats R] [--json FILE] [--peers]
 #include <algorithm>
@@ -18,6 +19,8 @@
 #include <vector>
 
 #include <jitfuse/jitfuse.hpp>
+
+#include "compile_latency.hpp"
 
 #ifndef JITFUSE_BENCH_NO_OPENMP
 #include "baselines.hpp"
@@ -179,6 +182,7 @@ int main(int argc, char** argv) try {
                          {"time_vs_jitfuse", r.median() / jitfuse_ms}});
     }
     std::puts("\n'vs jitfuse' = this variant's time / jitfuse's time: above 1 means jitfuse is faster.");
+    const nlohmann::json compile_latency = bench::measure_compile_latency(opt.repeats);
 
     if (!opt.json_path.empty()) {
         std::time_t now = std::time(nullptr);
@@ -188,7 +192,8 @@ int main(int argc, char** argv) try {
             {"backend", jf::backend_info()}, {"device", "cpu"}, {"threads", jf::cpu::num_threads()},
             {"vector_isa", jf::cpu::vector_isa()}, {"cpu_model", run_command("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")},
             {"commit", run_command("git -C '" JITFUSE_SOURCE_DIR "' rev-parse HEAD 2>/dev/null")},
-            {"date", date}, {"n", n}, {"repeats", opt.repeats}, {"cases", cases}};
+            {"date", date}, {"n", n}, {"repeats", opt.repeats}, {"cases", cases},
+            {"compile_latency", compile_latency}};
         std::ofstream(opt.json_path) << doc.dump(2) << '\n';
         std::printf("wrote %s\n", opt.json_path.c_str());
     }

@@ -55,12 +55,14 @@ class memory_cache {
     std::string why_new(const memory_key& key) {
         std::lock_guard lock(mutex_);
         const auto [first, last] = built_.equal_range(key.id.low);
+        std::string other_arch;
         for (auto it = first; it != last; ++it) {
             const memory_key& k = it->second;
             if (k.id != key.id) continue;
-            return k.arch != key.arch ? "new arch " + key.arch + " (built for " + k.arch + " before)"
-                                      : std::string("fast math turned ") + (key.fast_math ? "on" : "off");
+            if (k.arch == key.arch) return std::string("fast math turned ") + (key.fast_math ? "on" : "off");
+            other_arch = k.arch;
         }
+        if (!other_arch.empty()) return "new arch " + key.arch + " (built for " + other_arch + " before)";
         return "new kernel";
     }
 

@@ -111,7 +111,7 @@ TEST_SUITE("codegen") {
         if (!nvrtc_usable()) return;
         const std::string bad = "#include \"jitfuse/prelude.cuh\"\nextern \"C\" __global__ void k() { undefined_thing(); }\n";
         try {
-            jf::detail::nvrtc_compile(bad, "sm_90", false);
+            jf::detail::nvrtc_compile(bad, "sm_90", jf::detail::nvrtc_options(false));
             FAIL("expected a compile_error");
         } catch (const jf::compile_error& e) {
             CHECK(std::string(e.source()).find("   2  extern \"C\"") != std::string::npos);
