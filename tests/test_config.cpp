@@ -56,6 +56,7 @@ TEST_CASE("defaults with nothing set") {
     CHECK(s.dump_dir.empty());
     CHECK(s.log == jf::log_level::off);
     CHECK(s.device == "auto");
+    CHECK(s.cache_max_bytes == std::uint64_t{1} << 30);
     // XDG_CACHE_HOME wins over HOME.
     CHECK(parse({{"HOME", "/home/u"}, {"XDG_CACHE_HOME", "/xdg"}}).cache_dir == std::filesystem::path("/xdg") / "jitfuse");
     // Empty values count as unset.
@@ -93,6 +94,8 @@ TEST_CASE("valid values") {
     CHECK(parse({{"JITFUSE_DEVICE", "cuda"}}).device == "cuda");
     CHECK(parse({{"JITFUSE_DEVICE", "cuda:1"}}).device == "cuda:1");
     CHECK(parse({{"JITFUSE_DEVICE", "cuda:12"}}).device == "cuda:12");
+    CHECK(parse({{"JITFUSE_CACHE_SIZE_MB", "1"}}).cache_max_bytes == std::uint64_t{1} << 20);
+    CHECK(parse({{"JITFUSE_CACHE_SIZE_MB", "65536"}}).cache_max_bytes == std::uint64_t{1} << 36);
 }
 
 TEST_CASE("invalid values are jitfuse::error naming the variable") {
@@ -104,6 +107,10 @@ TEST_CASE("invalid values are jitfuse::error naming the variable") {
     check_invalid("JITFUSE_FAST_MATH", "maybe");
     check_invalid("JITFUSE_FAST_MATH", "2");
     check_invalid("JITFUSE_CACHE", "sometimes");
+    check_invalid("JITFUSE_CACHE_SIZE_MB", "0");
+    check_invalid("JITFUSE_CACHE_SIZE_MB", "1.5");
+    check_invalid("JITFUSE_CACHE_SIZE_MB", "-1");
+    check_invalid("JITFUSE_CACHE_SIZE_MB", "99999999999");
     check_invalid("JITFUSE_LOG", "verbose");
     check_invalid("JITFUSE_DEVICE", "gpu");
     check_invalid("JITFUSE_DEVICE", "cuda:");

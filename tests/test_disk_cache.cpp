@@ -12,6 +12,7 @@
 
 #include <jitfuse/detail/disk_cache.hpp>
 
+#include "cache_entry_edit.hpp"
 #include "scoped.hpp"
 
 namespace fs = std::filesystem;
@@ -119,12 +120,9 @@ TEST_CASE("every kind of damaged entry is detected, never served") {
     SUBCASE("bytes appended") { CHECK(decode_entry(good + "x").status == entry_status::corrupt); }
     SUBCASE("a well-formed file that is not an entry") {
         // A valid checksum over text that lacks the header: foreign, not corrupt.
-        std::string other = encode_entry(kernel_source, sm90, binary);
-        const std::string magic = "jitfuse-kernel-cache 1";
-        std::string renamed = "something-else-cache 1" + std::string(other.substr(magic.size(), other.size() - magic.size() - 8));
-        std::uint64_t sum = checksum_of(renamed);
-        for (int i = 0; i < 8; ++i, sum >>= 8) renamed += static_cast<char>(sum & 0xff);
-        CHECK(decode_entry(renamed).status == entry_status::foreign);
+        std::string renamed = good;
+        renamed.replace(0, renamed.find(' '), "something-else-cache");
+        CHECK(decode_entry(test::resealed(renamed)).status == entry_status::foreign);
     }
 }
 
@@ -136,13 +134,7 @@ TEST_CASE("entries of another version, arch, option set or source are foreign an
     const fs::path file = cache.path_of(cache_key(kernel_source, sm90));
 
     SUBCASE("an entry written by another jitfuse version (valid checksum)") {
-        std::string text = read_all(file);
-        const auto at = text.find("\njitfuse ") + 9;
-        text.replace(at, text.find('\n', at) - at, "9.9.9");
-        text.resize(text.size() - 8);
-        std::uint64_t sum = checksum_of(text);
-        for (int i = 0; i < 8; ++i, sum >>= 8) text += static_cast<char>(sum & 0xff);
-        write_all(file, text);
+        write_all(file, test::with_jitfuse_version(read_all(file), "9.9.9"));
         const cache_entry e = cache.load(kernel_source, sm90);
         CHECK(e.status == entry_status::foreign);
         CHECK(e.why.find("9.9.9") != std::string::npos);

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -107,6 +108,13 @@ kernel_info explain(const E& e) {
 template <detail::expression E>
 void precompile(const E& e, std::string_view arch = "native") {
     detail::compile_into_caches(*detail::plan_pass(e).src, arch);
+}
+
+/// The same for several architectures: `precompile(e, {"sm_80", "sm_90", "sm_100"})`.
+template <detail::expression E>
+void precompile(const E& e, std::initializer_list<std::string_view> archs) {
+    const detail::generated_source& src = *detail::plan_pass(e).src;
+    for (const std::string_view arch : archs) detail::compile_into_caches(src, arch);
 }
 
 }  // namespace jitfuse
