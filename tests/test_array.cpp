@@ -947,4 +947,25 @@ TEST_CASE("rank-0 arrays from whole reductions") {
     CHECK(jf::eval(jf::min(x)).to_host().at(0) == 0.f);
 }
 
+TEST_CASE("assigning a scalar fills every element of the array or view, and nothing else") {
+    jf::array<std::int16_t, 2> a = jf::zeros<std::int16_t, 2>({4, 6});
+    a(jf::range(3, -1, -2), jf::range(1, 6, 2)) = std::int16_t{7};  // rows 3 and 1, columns 1 3 5
+    const auto h = a.to_host();
+    for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 6; ++c) {
+            CAPTURE(r);
+            CAPTURE(c);
+            CHECK(h[static_cast<std::size_t>(r * 6 + c)] == ((r % 2 == 1 && c % 2 == 1) ? 7 : 0));
+        }
+    a = 3;  // the whole array; an int converts to the element type
+    CHECK(jf::sum(jf::cast<std::int64_t>(a)).item() == 72);
+    jf::array<float, 0> s = jf::zeros<float, 0>({});
+    s = 2.5f;
+    CHECK(s.to_host().at(0) == 2.5f);
+    jf::array<bool> none;
+    CHECK_THROWS_AS(none = true, jf::error);
+    jf::array<float, 2> stretched = jf::arange<float>(3).broadcast_to<2>({2, 3});
+    CHECK_THROWS_AS(stretched = 1.0f, jf::shape_error);
+}
+
 }  // TEST_SUITE

@@ -81,9 +81,7 @@ class array {
 
     /// Allocates an array of `shape` (contents unspecified).
     explicit array(const shape_t<Rank>& shape, jitfuse::device dev = default_device()) : shape_(shape) {
-        detail::check_nonnegative<Rank>(shape);
-        buffer_ = std::make_shared<detail::buffer>(
-            static_cast<std::size_t>(detail::element_count<Rank>(shape)) * sizeof(T), dev);
+        buffer_ = std::make_shared<detail::buffer>(detail::allocation_bytes<Rank>(shape, sizeof(T)), dev);
         data_ = static_cast<T*>(buffer_->data());
         strides_ = detail::contiguous_strides<Rank>(shape);
     }
@@ -125,6 +123,16 @@ class array {
         static_assert(E::rank == Rank,
                       "jitfuse: the expression's rank differs from the array's rank");
         detail::assign(*this, e);
+        return *this;
+    }
+
+    /// Writes `value` into every element: `a(jf::range(2, 5)) = 0.0f;`. An empty array has
+    /// no shape to fill: an error.
+    array& operator=(T value) {
+        if (empty()) detail::throw_empty_operand();
+        array<T, 0> one(shape_t<0>{}, where());
+        *one.data() = value;  // host memory: the CPU backend owns every buffer for now
+        detail::assign(*this, one.template broadcast_to<Rank>(shape_));
         return *this;
     }
 

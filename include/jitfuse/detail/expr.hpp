@@ -88,6 +88,17 @@ struct unary_expr {
     }
 };
 
+[[noreturn]] void throw_empty_operand();
+
+/// The shape of an operand about to be broadcast; an empty (moved-from) array is refused
+/// here, before its (0,) shape could produce a misleading broadcasting error.
+template <expression E>
+auto operand_shape(const E& e) {
+    if constexpr (requires { e.empty(); })
+        if (e.empty()) throw_empty_operand();
+    return e.shape();
+}
+
 template <class Op, expression L, expression R>
 struct binary_expr {
     static constexpr bool is_expression = true;
@@ -105,7 +116,7 @@ struct binary_expr {
 
     binary_expr(L l_, R r_)
         : l(std::move(l_)), r(std::move(r_)),
-          shape_(broadcast_shapes(l.shape(), r.shape(), Op::name.data())) {}
+          shape_(broadcast_shapes(operand_shape(l), operand_shape(r), Op::name.data())) {}
     shape_t<rank> shape() const { return shape_; }
     auto children() const { return std::tie(l, r); }
     template <class F> auto transform(F&& f) const {
@@ -137,8 +148,8 @@ struct ternary_expr {
 
     ternary_expr(A a_, B b_, C c_)
         : a(std::move(a_)), b(std::move(b_)), c(std::move(c_)),
-          shape_(broadcast_shapes(broadcast_shapes(a.shape(), b.shape(), Op::name.data()),
-                                  c.shape(), Op::name.data())) {}
+          shape_(broadcast_shapes(broadcast_shapes(operand_shape(a), operand_shape(b), Op::name.data()),
+                                  operand_shape(c), Op::name.data())) {}
     shape_t<rank> shape() const { return shape_; }
     auto children() const { return std::tie(a, b, c); }
     template <class F> auto transform(F&& f) const {

@@ -45,6 +45,17 @@ void check_nonnegative(const shape_t<Rank>& shape) {
         if (d < 0) throw shape_error("negative extent in shape " + format_shape(shape));
 }
 
+/// Bytes of a contiguous array of `shape`; a shape too large to address is `out_of_memory`.
+template <int Rank>
+std::size_t allocation_bytes(const shape_t<Rank>& shape, std::size_t element_size) {
+    check_nonnegative<Rank>(shape);
+    std::uint64_t bytes = element_size;
+    for (auto d : shape)
+        if (__builtin_mul_overflow(bytes, static_cast<std::uint64_t>(d), &bytes) || bytes > (std::uint64_t{1} << 62))
+            throw out_of_memory("an array of shape " + format_shape(shape) + " would need more bytes than memory can address");
+    return static_cast<std::size_t>(bytes);
+}
+
 [[noreturn]] void throw_broadcast_error(std::span<const std::int64_t> a,
                                        std::span<const std::int64_t> b, const char* what);
 

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: Apache-2.0
+// jitfuse-fuzz-generate SEED COUNT OUT.cpp: writes COUNT random expression cases (trees of
+// depth <= 4 over 1-3 inputs of rank 1-3, float32/float64 or int32, weak scalars, an optional
+// whole or per-axis reduction at the root) as C++ for jitfuse plus their text form for the
+// reference interpreter. Run at build time: ranks, dtypes and ops are C++ types, so the trees
+// are fixed per build; shapes, broadcasting, strides, values and axes are drawn at run time.
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "tree.hpp"
+
+namespace fuzz {
+namespace {
+
+class generator {
+  public:
+    explicit generator(std::uint64_t seed) : rng_(seed) {}
+
+    struct generated {
+        node tree;
+        std::vector<kind> inputs;
+        std::vector<int> ranks;
+        std::string reduction;  ///< none | sum | max | min | mean, with "_axis" for one axis
+    };
+
+    generated next() {
+        generated g;
+        integer_ = pick(10) < 3;
+        const int rank = 1 + pick(3);
+        const int count = 1 + pick(3);
+        std::vector<kind> drawn;
+        for (int i = 0; i < count; ++i) drawn.push_back(integer_ ? kind::i32 : pick(10) < 7 ? kind::f32 : kind::f64);
+        inputs_ = &drawn;
+        g.tree = expression(1 + pick(4));
+        // Keep the inputs the tree reads, renumbered in order of use; the first has the full
+        // rank (the result's), the others any rank up to it (broadcasting).
+        std::vector<int> renumber(drawn.size(), -1);
+        renumber_inputs(g.tree, renumber, g.inputs, drawn);
+        for (std::size_t i = 0; i < g.inputs.size(); ++i) g.ranks.push_back(i == 0 ? rank : 1 + pick(rank));
+        g.reduction = "none";
+        if (pick(4) == 0) {
+            static const char* const floats[] = {"sum", "max", "min", "mean"};
+            static const char* const ints[] = {"sum", "max", "min"};
+            g.reduction = integer_ ? ints[pick(3)] : floats[pick(4)];
+            if (rank > 1 && pick(2)) g.reduction += "_axis";
+        }
+        return g;
+    }
+
+  private:
+    static void renumber_inputs(node& n, std::vector<int>& renumber, std::vector<kind>& used,
+                                const std::vector<kind>& drawn) {
+        for (auto& a : n.args) renumber_inputs(a, renumber, used, drawn);
+        if (n.op != "a") return;
+        auto& slot = renumber[static_cast<std::size_t>(n.input)];
+        if (slot < 0) {
+            slot = static_cast<int>(used.size());
+            used.push_back(drawn[static_cast<std::size_t>(n.input)]);
+        }
+        n.input = slot;
+    }
+
+    int pick(int n) { return static_cast<int>(rng_() % static_cast<unsigned>(n)); }
+
+    node leaf() {
+        node n;
+        n.op = "a";
+        n.input = pick(static_cast<int>(inputs_->size()));
+        n.type = (*inputs_)[n.input];
+        return n;
+    }
+
+    node scalar(kind other) {
+        static const char* const floats[] = {"0.5", "2.5", "-1.25", "3.0", "0.001", "0.0", "-7.0"};
+        static const char* const ints[] = {"0", "1", "-1", "3", "7", "-5", "2147483647"};
+        node n;
+        n.op = "k";
+        n.scalar = integer_ ? ints[pick(7)] : floats[pick(7)];
+        n.type = other;  // weak: takes the type of the array it meets
+        return n;
+    }
+
+    static kind join(kind a, kind b) { return a == kind::f64 || b == kind::f64 ? kind::f64 : a; }
+
+    /// A binary node of `op`; one side may be a weak scalar, never both.
+    node binary(const std::string& op, int depth) {
+        node n;
+        n.op = op;
+        node a = expression(depth - 1);
+        node b = pick(4) == 0 ? scalar(a.type) : expression(depth - 1);
+        if (pick(2)) std::swap(a, b);
+        n.type = a.op == "k" ? b.type : b.op == "k" ? a.type : join(a.type, b.type);
+        n.args = {std::move(a), std::move(b)};
+        return n;
+    }
+
+    node expression(int depth) {
+        if (depth <= 0 || pick(10) < 2) return leaf();
+        static const char* const float_unary[] = {"neg", "abs", "sqrt", "exp", "log", "sin",
+                                                  "cos", "tanh", "square", "castf", "castd"};
+        static const char* const float_binary[] = {"add", "sub", "mul", "div", "min", "max"};
+        static const char* const int_unary[] = {"neg", "abs", "square"};
+        static const char* const int_binary[] = {"add", "sub", "mul", "div", "rem", "min", "max", "and", "or", "xor"};
+        const int choice = pick(10);
+        if (choice == 0) {  // where(x < y, p, q)
+            node n;
+            n.op = "where";
+            node cmp = binary(pick(2) ? "lt" : "gt", depth);
+            cmp.type = kind::boolean;
+            node p = expression(depth - 1);
+            node q = pick(4) == 0 ? scalar(p.type) : expression(depth - 1);
+            n.type = q.op == "k" ? p.type : join(p.type, q.type);
+            n.args = {std::move(cmp), std::move(p), std::move(q)};
+            return n;
+        }
+        if (choice < 4) {
+            node n;
+            n.op = integer_ ? int_unary[pick(3)] : float_unary[pick(11)];
+            n.args = {expression(depth - 1)};
+            n.type = n.op == "castf" ? kind::f32 : n.op == "castd" ? kind::f64 : n.args[0].type;
+            return n;
+        }
+        return binary(integer_ ? int_binary[pick(10)] : float_binary[pick(6)], depth);
+    }
+
+    std::mt19937_64 rng_;
+    bool integer_ = false;
+    const std::vector<kind>* inputs_ = nullptr;
+};
+
+std::string cpp(const node& n) {
+    const auto arg = [&](int i) { return cpp(n.args[static_cast<std::size_t>(i)]); };
+    if (n.op == "a") return "a" + std::to_string(n.input);
+    if (n.op == "k") return "(" + n.scalar + ")";
+    static const std::pair<const char*, const char*> infix[] = {
+        {"add", "+"}, {"sub", "-"}, {"mul", "*"}, {"div", "/"}, {"rem", "%"},
+        {"and", "&"}, {"or", "|"},  {"xor", "^"}, {"lt", "<"},  {"gt", ">"}};
+    for (const auto& [name, symbol] : infix)
+        if (n.op == name) return "(" + arg(0) + " " + symbol + " " + arg(1) + ")";
+    if (n.op == "neg") return "(-" + arg(0) + ")";
+    if (n.op == "min") return "jf::minimum(" + arg(0) + ", " + arg(1) + ")";
+    if (n.op == "max") return "jf::maximum(" + arg(0) + ", " + arg(1) + ")";
+    if (n.op == "castf") return "jf::cast<float>(" + arg(0) + ")";
+    if (n.op == "castd") return "jf::cast<double>(" + arg(0) + ")";
+    if (n.op == "where") return "jf::where(" + arg(0) + ", " + arg(1) + ", " + arg(2) + ")";
+    return "jf::" + n.op + "(" + arg(0) + ")";
+}
+
+const char* kind_name(kind k) {
+    switch (k) {
+        case kind::f32: return "kind::f32";
+        case kind::f64: return "kind::f64";
+        case kind::i32: return "kind::i32";
+        default: return "kind::boolean";
+    }
+}
+
+}  // namespace
+}  // namespace fuzz
+
+int main(int argc, char** argv) {
+    if (argc != 4) {
+        std::fprintf(stderr, "usage: jitfuse-fuzz-generate SEED COUNT OUT.cpp\n");
+        return 2;
+    }
+    const std::uint64_t seed = std::stoull(argv[1]);
+    const int count = std::stoi(argv[2]);
+    fuzz::generator gen(seed);
+    std::ostringstream out;
+    out << "// Generated by jitfuse-fuzz-generate " << seed << " " << count << ": do not edit.\n"
+        << "#include \"harness.hpp\"\n\nnamespace fuzz {\n\n"
+        << "const std::uint64_t generator_seed = " << seed << "u;\n\n"
+        << "const std::vector<generated_case>& generated_cases() {\n"
+        << "    static const std::vector<generated_case> cases = {\n";
+    for (int c = 0; c < count; ++c) {
+        const auto g = gen.next();
+        out << "        {\"" << fuzz::to_text(g.tree) << "\", {";
+        for (std::size_t i = 0; i < g.inputs.size(); ++i) out << (i ? ", " : "") << fuzz::kind_name(g.inputs[i]);
+        out << "}, {";
+        for (std::size_t i = 0; i < g.ranks.size(); ++i) out << (i ? ", " : "") << g.ranks[i];
+        out << "}, \"" << g.reduction << "\",\n         [](const inputs& in) {\n";
+        for (std::size_t i = 0; i < g.inputs.size(); ++i)
+            out << "             const auto& a" << i << " = in.get<" << fuzz::cpp_type(g.inputs[i]) << ", "
+                << g.ranks[i] << ">(" << i << ");\n";
+        out << "             const auto e = " << fuzz::cpp(g.tree) << ";\n"
+            << "             static_assert(std::is_same_v<std::remove_cvref_t<decltype(e)>::value_type, "
+            << fuzz::cpp_type(g.tree.type) << ">, \"promotion differs from the generator's rule\");\n";
+        const std::string red = g.reduction.substr(0, g.reduction.find('_'));
+        if (g.reduction == "none") out << "             return collect(e);\n";
+        else if (g.reduction.ends_with("_axis")) out << "             return collect(jf::" << red << "(e, in.axis));\n";
+        else out << "             return collect(jf::" << red << "(e));\n";
+        out << "         }},\n";
+    }
+    out << "    };\n    return cases;\n}\n\n}  // namespace fuzz\n";
+    std::ofstream(argv[3]) << out.str();
+    return 0;
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The fuzzer's reference: evaluates a tree in long double, rounding every node to its element
+// type (as IEEE arithmetic in that type would), and carries a first-order bound on how far a
+// correct implementation may be from it:
+//   - correctly rounded ops (+ - * / sqrt, casts, min/max/abs/neg, where) add nothing when their
+//     operands are exact, else the propagated operand bounds plus 1 ULP (the rounding of a
+//     perturbed value may land one ULP away);
+//   - exp, log, sin, cos, tanh add 2.5 ULP: jitfuse's documented 2 ULP (tests/test_elementwise.cpp
+//     table) plus the 0.5 ULP of rounding the reference itself;
+//   - sums add (min(n, 1024) + 64) eps |x|: a sequential run of up to 1024 elements per lane and
+//     a pairwise tree above it (the CPU fallback's 16384-element blocks of 16 lanes).
+// Where a decision (a comparison, the sign of a divisor or of sqrt/log's argument) lies within
+// the bound, the element is "ambiguous" and not compared. Integers are exact and wrap.
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "tree.hpp"
+
+namespace fuzz {
+
+using ld = long double;
+
+struct value {
+    ld v = 0;
+    ld err = 0;           ///< absolute bound on |jitfuse - v|
+    bool ambiguous = false;
+};
+
+inline ld ulp_in(kind k, ld x) {
+    const int digits = k == kind::f32 ? 24 : 53;
+    const ld tiny = k == kind::f32 ? std::numeric_limits<float>::min() : std::numeric_limits<double>::min();
+    x = std::fabs(x);
+    if (!std::isfinite(x)) return 0;
+    if (x < tiny) return std::ldexp(tiny, 1 - digits);
+    int e = 0;
+    std::frexp(x, &e);
+    return std::ldexp(1.0L, e - digits);
+}
+
+inline ld round_to(kind k, ld x) {
+    switch (k) {
+        case kind::f32: return static_cast<float>(x);
+        case kind::f64: return static_cast<double>(x);
+        case kind::i32: return static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::int64_t>(x)));
+        default: return x != 0;
+    }
+}
+
+/// e * s without 0 * inf = NaN: a zero bound stays zero.
+inline ld scaled(ld e, ld s) { return e == 0 ? 0 : e * std::fabs(s); }
+
+/// Element values of one input, in the row-major order of its (broadcast-free) shape.
+struct input_data {
+    std::vector<std::int64_t> shape;
+    std::vector<ld> values;
+    kind type;
+};
+
+class evaluator {
+  public:
+    evaluator(const std::vector<input_data>& in, const std::vector<std::int64_t>& out_shape)
+        : in_(in), shape_(out_shape) {}
+
+    /// Fills in node types from the inputs (as the generator chose them).
+    void type(node& n) const {
+        for (auto& a : n.args) type(a);
+        if (n.op == "a") n.type = in_[static_cast<std::size_t>(n.input)].type;
+        else if (n.op == "castf") n.type = kind::f32;
+        else if (n.op == "castd") n.type = kind::f64;
+        else if (n.op == "lt" || n.op == "gt") n.type = kind::boolean;
+        else if (n.op != "k") {
+            // Unary ops keep the type; binary ops and where join their (non-scalar) operands.
+            kind t = kind::boolean;
+            for (std::size_t i = n.op == "where" ? 1 : 0; i < n.args.size(); ++i)
+                if (n.args[i].op != "k") t = t == kind::boolean ? n.args[i].type : join(t, n.args[i].type);
+            n.type = t;
+        }
+        // Weak scalars take the type of what they meet.
+        for (std::size_t i = 0; i < n.args.size(); ++i)
+            if (n.args[i].op == "k") n.args[i].type = n.op == "where" ? n.type : n.args[1 - i].type;
+    }
+
+    /// The value of `n` at the output's multi-index `idx`.
+    value at(const node& n, const std::vector<std::int64_t>& idx) const {
+        if (n.op == "a") {
+            const input_data& d = in_[static_cast<std::size_t>(n.input)];
+            std::int64_t flat = 0;
+            const std::size_t skip = idx.size() - d.shape.size();
+            for (std::size_t k = 0; k < d.shape.size(); ++k)
+                flat = flat * d.shape[k] + (d.shape[k] == 1 ? 0 : idx[skip + k]);
+            return {d.values[static_cast<std::size_t>(flat)]};
+        }
+        if (n.op == "k") return {round_to(n.type, std::stold(n.scalar))};
+        std::vector<value> a;
+        for (const auto& c : n.args) a.push_back(at(c, idx));
+        value r;
+        for (const auto& x : a) r.ambiguous = r.ambiguous || x.ambiguous;
+        if (n.type == kind::i32 || (n.type == kind::boolean && n.args[0].type == kind::i32)) return integer(n.op, a, r);
+        return floating(n, a, r);
+    }
+
+  private:
+    static kind join(kind a, kind b) { return a == kind::f64 || b == kind::f64 ? kind::f64 : a; }
+
+    static value integer(const std::string& op, const std::vector<value>& a, value r) {
+        const auto x = static_cast<std::int64_t>(a[0].v);
+        const auto y = a.size() > 1 ? static_cast<std::int64_t>(a[1].v) : 0;
+        std::int64_t z = 0;
+        if (op == "neg") z = -x;
+        else if (op == "abs") z = x < 0 ? -x : x;
+        else if (op == "square") z = x * x;
+        else if (op == "add") z = x + y;
+        else if (op == "sub") z = x - y;
+        else if (op == "mul") z = x * y;
+        else if (op == "div") z = y == 0 ? -1 : (x == INT_MIN && y == -1) ? INT_MIN : x / y;
+        else if (op == "rem") z = y == 0 ? x : (x == INT_MIN && y == -1) ? 0 : x % y;
+        else if (op == "min") z = std::min(x, y);
+        else if (op == "max") z = std::max(x, y);
+        else if (op == "and") z = x & y;
+        else if (op == "or") z = x | y;
+        else if (op == "xor") z = x ^ y;
+        else if (op == "lt") z = x < y;
+        else if (op == "gt") z = x > y;
+        else if (op == "where") z = a[0].v != 0 ? static_cast<std::int64_t>(a[1].v) : static_cast<std::int64_t>(a[2].v);
+        r.v = (op == "lt" || op == "gt") ? static_cast<ld>(z) : round_to(kind::i32, static_cast<ld>(z));
+        return r;
+    }
+
+    static value floating(const node& n, const std::vector<value>& a, value r) {
+        const std::string& op = n.op;
+        const kind t = n.type;
+        const ld x = a[0].v, ex = a[0].err;
+        const ld y = a.size() > 1 ? a[1].v : 0, ey = a.size() > 1 ? a[1].err : 0;
+        const bool exact_in = ex == 0 && ey == 0;
+        ld v = 0, e = 0, budget = exact_in ? 0 : 1;  // extra ULPs of the result
+        const auto near_zero = [&](ld w, ld ew) { return ew > 0 && std::fabs(w) <= ew; };
+        if (op == "lt" || op == "gt") {
+            r.ambiguous = r.ambiguous || (!exact_in && std::fabs(x - y) <= ex + ey);
+            r.v = op == "lt" ? x < y : x > y;
+            return r;
+        }
+        if (op == "where") {
+            const value& chosen = a[0].v != 0 ? a[1] : a[2];
+            r.v = round_to(t, chosen.v);
+            r.err = chosen.err;
+            return r;
+        }
+        if (op == "neg") v = -x, e = ex, budget = 0;
+        else if (op == "abs") v = std::fabs(x), e = ex, budget = 0;
+        else if (op == "castf" || op == "castd") v = x, e = ex;
+        else if (op == "square") v = x * x, e = scaled(ex, 2 * x) + ex * ex;
+        else if (op == "add") v = x + y, e = ex + ey;
+        else if (op == "sub") v = x - y, e = ex + ey;
+        else if (op == "mul") v = x * y, e = scaled(ex, y) + scaled(ey, x) + ex * ey;
+        else if (op == "div") {
+            if (near_zero(y, 2 * ey)) r.ambiguous = true;
+            v = x / y;
+            e = exact_in ? 0 : (ex + scaled(ey, v)) / std::max(std::fabs(y) - ey, std::numeric_limits<ld>::min());
+        } else if (op == "min" || op == "max") {
+            v = std::isnan(x) || std::isnan(y) ? NAN : op == "min" ? std::min(x, y) : std::max(x, y);
+            e = std::max(ex, ey), budget = 0;
+        } else if (op == "sqrt") {
+            if (near_zero(x, ex) || (ex > 0 && x - ex <= 0)) r.ambiguous = true;
+            v = std::sqrt(x);
+            e = ex == 0 ? 0 : ex / (2 * std::sqrt(std::max(x - ex, std::numeric_limits<ld>::min())));
+        } else if (op == "exp") v = std::exp(x), e = scaled(ex, std::exp(x + ex)), budget += 2.5;
+        else if (op == "log") {
+            if (ex > 0 && x - ex <= 0) r.ambiguous = true;
+            v = std::log(x), e = ex == 0 ? 0 : ex / std::max(x - ex, std::numeric_limits<ld>::min()), budget += 2.5;
+        } else if (op == "sin") v = std::sin(x), e = ex, budget += 2.5;
+        else if (op == "cos") v = std::cos(x), e = ex, budget += 2.5;
+        else if (op == "tanh") v = std::tanh(x), e = scaled(ex, 1 - std::tanh(x) * std::tanh(x)), budget += 2.5;
+        if (t == kind::f64) v = in_double(op, x, y, v);
+        r.v = round_to(t, v);
+        r.err = e + budget * ulp_in(t, r.v);
+        if (std::isnan(r.err)) r.ambiguous = true;
+        return r;
+    }
+
+    /// Correctly rounded float64 results of + - * / sqrt square, computed in double: long
+    /// double then double would round twice (64 < 2 * 53 + 2 bits), which for float32
+    /// (64 >= 2 * 24 + 2) is harmless.
+    static ld in_double(const std::string& op, ld x, ld y, ld v) {
+        const auto a = static_cast<double>(x), b = static_cast<double>(y);
+        if (op == "add") return a + b;
+        if (op == "sub") return a - b;
+        if (op == "mul") return a * b;
+        if (op == "div") return a / b;
+        if (op == "square") return a * a;
+        if (op == "sqrt") return std::sqrt(a);
+        return v;
+    }
+
+    const std::vector<input_data>& in_;
+    std::vector<std::int64_t> shape_;
+};
+
+/// Reduces `elements` (of type `t`) as `op` does ("sum", "max", "min", "mean").
+inline value reduce(const std::string& op, kind t, const std::vector<value>& elements) {
+    value r;
+    const auto n = static_cast<ld>(elements.size());
+    for (const auto& x : elements) r.ambiguous = r.ambiguous || x.ambiguous;
+    if (op == "max" || op == "min") {
+        ld best = op == "max" ? -INFINITY : INFINITY;
+        for (const auto& x : elements) {
+            if (std::isnan(x.v)) {
+                best = NAN;
+                break;
+            }
+            best = op == "max" ? std::max(best, x.v) : std::min(best, x.v);
+            r.err = std::max(r.err, x.err);
+        }
+        r.v = best;
+        return r;
+    }
+    ld sum = 0, magnitude = 0;
+    for (const auto& x : elements) {
+        sum += x.v;
+        magnitude += std::fabs(x.v);
+        r.err += x.err;
+    }
+    if (t == kind::i32 && op == "sum") {
+        r.v = round_to(kind::i32, sum);
+        return r;
+    }
+    const kind out = t == kind::i32 ? kind::f32 : t;  // the mean of integers is float32
+    const ld eps = out == kind::f32 ? std::ldexp(1.0L, -23) : std::ldexp(1.0L, -52);
+    const ld lanes = std::min<ld>(n, 1024) + 64;
+    r.err += scaled(lanes * eps, magnitude);
+    if (op == "mean") {
+        r.v = round_to(out, elements.empty() ? NAN : sum / n);
+        r.err = elements.empty() ? 0 : r.err / n;
+    } else {
+        r.v = round_to(out, sum);
+    }
+    r.err += ulp_in(out, r.v);
+    if (!std::isfinite(r.err)) r.ambiguous = true;
+    return r;
+}
+
+}  // namespace fuzz

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The expression trees of the differential fuzzer, shared by the generator (which prints them
+// as C++ for jitfuse) and the reference interpreter (which evaluates them in long double).
+// Text form: `op(arg,arg)`, inputs `a0`..`a2`, scalars `k<value>`; e.g. `add(sin(a0),k2.5)`.
+
+#include <cctype>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fuzz {
+
+/// Element types the fuzzer draws from: a float family (float32, float64) and int32.
+enum class kind { f32, f64, i32, boolean };
+
+inline const char* cpp_type(kind k) {
+    switch (k) {
+        case kind::f32: return "float";
+        case kind::f64: return "double";
+        case kind::i32: return "std::int32_t";
+        default: return "bool";
+    }
+}
+
+struct node {
+    std::string op;           ///< "a" (input), "k" (scalar) or an operation
+    std::vector<node> args;
+    int input = -1;           ///< op "a": which input
+    std::string scalar;       ///< op "k": the literal as written in C++
+    kind type = kind::f32;    ///< element type of the result (scalars: weak, take the other side's)
+};
+
+inline std::string to_text(const node& n) {
+    if (n.op == "a") return "a" + std::to_string(n.input);
+    if (n.op == "k") return "k" + n.scalar;
+    std::string s = n.op + "(";
+    for (std::size_t i = 0; i < n.args.size(); ++i) s += (i ? "," : "") + to_text(n.args[i]);
+    return s + ")";
+}
+
+/// Parses the text form; types are filled in by the reference from the inputs' kinds.
+inline node parse(std::string_view& text) {
+    node n;
+    const auto followed_by_number = [&](char c) {
+        return text.size() > 1 && text[0] == c && (std::isdigit(static_cast<unsigned char>(text[1])) || text[1] == '-');
+    };
+    if (followed_by_number('a')) {
+        n.op = "a";
+        n.input = text[1] - '0';
+        text.remove_prefix(2);
+        return n;
+    }
+    const auto end = text.find_first_of("(,)");
+    if (followed_by_number('k')) {
+        n.op = "k";
+        n.scalar = std::string(text.substr(1, end - 1));
+        text.remove_prefix(end);
+        return n;
+    }
+    if (end == std::string_view::npos || text[end] != '(') throw std::runtime_error("bad tree text");
+    n.op = std::string(text.substr(0, end));
+    text.remove_prefix(end + 1);
+    for (;;) {
+        n.args.push_back(parse(text));
+        const char c = text.front();
+        text.remove_prefix(1);
+        if (c == ')') return n;
+    }
+}
+
+inline node parse(const std::string& text) {
+    std::string_view v = text;
+    return parse(v);
+}
+
+}  // namespace fuzz
