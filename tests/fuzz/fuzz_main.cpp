@@ -138,7 +138,7 @@ outcome run_variant(const generated_case& gc, std::size_t c, std::uint64_t v, st
     } else if (!per_axis) {
         want_shape = {};
         expect_error = needs_elements && count == 0;
-        want = {reduce(red, tree.type, elements)};
+        want = {reduce(red, tree.type, elements, true)};
     } else {
         want_shape.erase(want_shape.begin() + axis);
         expect_error = needs_elements && shape[static_cast<std::size_t>(axis)] == 0;
@@ -151,7 +151,7 @@ outcome run_variant(const generated_case& gc, std::size_t c, std::uint64_t v, st
                 idx[static_cast<std::size_t>(axis)] = j;
                 group.push_back(elements[static_cast<std::size_t>(jft::ravel(idx, shape))]);
             }
-            want.push_back(reduce(red, tree.type, group));
+            want.push_back(reduce(red, tree.type, group, false));
         }
     }
 

@@ -8,8 +8,10 @@
 //     perturbed value may land one ULP away);
 //   - exp, log, sin, cos, tanh add 2.5 ULP: jitfuse's documented 2 ULP (tests/test_elementwise.cpp
 //     table) plus the 0.5 ULP of rounding the reference itself;
-//   - sums add (min(n, 1024) + 64) eps |x|: a sequential run of up to 1024 elements per lane and
-//     a pairwise tree above it (the CPU fallback's 16384-element blocks of 16 lanes).
+//   - whole sums add (min(n, 1024) + 64) eps |x|: a sequential run of up to 1024 elements per
+//     lane and a pairwise tree above it (the CPU fallback's 16384-element blocks of 16 lanes);
+//     sums along an axis add n eps |x|, twice the (n - 1) u |x| that bounds any summation order
+//     (Higham, Accuracy and Stability, 4.2): the CPU fallback accumulates them sequentially.
 // Where a decision (a comparison, the sign of a divisor or of sqrt/log's argument) lies within
 // the bound, the element is "ambiguous" and not compared. Integers are exact and wrap.
 
@@ -202,8 +204,9 @@ class evaluator {
     std::vector<std::int64_t> shape_;
 };
 
-/// Reduces `elements` (of type `t`) as `op` does ("sum", "max", "min", "mean").
-inline value reduce(const std::string& op, kind t, const std::vector<value>& elements) {
+/// Reduces `elements` (of type `t`) as `op` does ("sum", "max", "min", "mean"); `blocked`: the
+/// whole-array algorithm (bounded sequential runs), else any summation order.
+inline value reduce(const std::string& op, kind t, const std::vector<value>& elements, bool blocked) {
     value r;
     const auto n = static_cast<ld>(elements.size());
     for (const auto& x : elements) r.ambiguous = r.ambiguous || x.ambiguous;
@@ -232,7 +235,7 @@ inline value reduce(const std::string& op, kind t, const std::vector<value>& ele
     }
     const kind out = t == kind::i32 ? kind::f32 : t;  // the mean of integers is float32
     const ld eps = out == kind::f32 ? std::ldexp(1.0L, -23) : std::ldexp(1.0L, -52);
-    const ld lanes = std::min<ld>(n, 1024) + 64;
+    const ld lanes = blocked ? std::min<ld>(n, 1024) + 64 : std::max<ld>(n, 1);
     r.err += scaled(lanes * eps, magnitude);
     if (op == "mean") {
         r.v = round_to(out, elements.empty() ? NAN : sum / n);
