@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "compile_latency.hpp"
+#include "median.hpp"
 
 #include <unistd.h>
 
@@ -24,11 +25,6 @@ namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
 constexpr const char* arch = "sm_90";
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
 
 /// Milliseconds of `fn`, after `prepare` (untimed), `repeats` times.
 std::vector<double> timed(int repeats, const std::function<void()>& prepare, const std::function<void()>& fn) {

@@ -21,6 +21,7 @@
 #include <jitfuse/jitfuse.hpp>
 
 #include "compile_latency.hpp"
+#include "median.hpp"
 
 #ifndef JITFUSE_BENCH_NO_OPENMP
 #include "baselines.hpp"
@@ -65,11 +66,7 @@ struct result {
     std::string workload, variant;
     double bytes;  // bytes a single pass must move
     std::vector<double> ms;
-    double median() const {
-        auto v = ms;
-        std::sort(v.begin(), v.end());
-        return v[v.size() / 2];
-    }
+    double median() const { return bench::median(ms); }
     double gbps() const { return bytes / median() / 1e6; }
 };
 

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jitfuse/detail/codegen.hpp"
@@ -109,10 +110,18 @@ std::string numbered(const std::string& source) {
 
 std::string nvrtc_unavailable_reason() { return api().missing; }
 
-std::string nvrtc_version() {
+namespace {
+/// (major, minor) of the loaded NVRTC.
+std::pair<int, int> loaded_version() {
     const nvrtc_api& a = require_api();
     int major = 0, minor = 0;
     check(a, a.version(&major, &minor), "nvrtcVersion");
+    return {major, minor};
+}
+}  // namespace
+
+std::string nvrtc_version() {
+    const auto [major, minor] = loaded_version();
     return std::to_string(major) + "." + std::to_string(minor);
 }
 
@@ -120,9 +129,7 @@ std::vector<std::string> nvrtc_options(bool fast_math) {
     std::vector<std::string> options = {"-std=c++17"};
     // -minimal (NVRTC >= 12.4) leaves out texture, cudadevrt and runtime-API declarations the
     // generated kernels never use: measured 5-10% off a cold compile (MEASUREMENTS.md setup).
-    const nvrtc_api& a = require_api();
-    int major = 0, minor = 0;
-    check(a, a.version(&major, &minor), "nvrtcVersion");
+    const auto [major, minor] = loaded_version();
     if (major > 12 || (major == 12 && minor >= 4)) options.emplace_back("-minimal");
     if (fast_math) options.emplace_back("--use_fast_math");
     return options;

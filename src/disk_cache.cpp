@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
 #include <system_error>
 
+#include "jitfuse/detail/atomic_file.hpp"
 #include "jitfuse/detail/log.hpp"
 
 #ifndef JITFUSE_VERSION_STRING
@@ -25,7 +25,6 @@ namespace {
 
 constexpr std::string_view magic = "jitfuse-kernel-cache 1";
 constexpr std::string_view entry_suffix = ".jfk";
-constexpr std::string_view temp_marker = ".tmp.";
 // Larger files are not ours: a kernel binary is kilobytes.
 constexpr std::uint64_t max_entry_bytes = std::uint64_t{1} << 30;
 // A temporary file this old was left by a process that died while writing.
@@ -67,29 +66,6 @@ entry_status read_file(const fs::path& path, std::string& bytes, std::string& wh
     return entry_status::ok;
 }
 
-/// Writes `bytes` to `path` atomically: a private temporary file in the same folder, then
-/// rename. Returns an error text, empty on success.
-std::string write_atomically(const fs::path& path, std::string_view bytes) {
-    static std::atomic<std::uint64_t> counter{0};
-    const fs::path temp = path.string() + std::string(temp_marker) + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1));
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return "cannot create " + temp.string() + ": " + errno_text(errno);
-    std::size_t done = 0;
-    int failure = 0;
-    while (done < bytes.size() && !failure) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) failure = n < 0 ? errno : ENOSPC;
-        else done += static_cast<std::size_t>(n);
-    }
-    if (::close(fd) != 0 && !failure) failure = errno;
-    if (!failure && ::rename(temp.c_str(), path.c_str()) != 0) failure = errno;
-    if (!failure) return {};
-    ::unlink(temp.c_str());
-    return "cannot write " + path.string() + ": " + errno_text(failure);
-}
-
 /// Creates `dir` as a private folder when missing (0700: cached binaries are code).
 std::error_code make_private_dir(const fs::path& dir) {
     if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) return {};
@@ -103,7 +79,7 @@ std::error_code make_private_dir(const fs::path& dir) {
     return {errno, std::generic_category()};
 }
 
-bool is_temp_file(const fs::path& p) { return p.filename().string().find(temp_marker) != std::string::npos; }
+bool is_temp_file(const fs::path& p) { return p.filename().string().find(atomic_temp_marker) != std::string::npos; }
 bool is_entry_file(const fs::path& p) { return p.extension() == entry_suffix && !is_temp_file(p); }
 
 std::string header_line(std::string_view key, std::string_view value) {
@@ -242,7 +218,7 @@ void disk_cache::store(std::string_view source, const compile_target& target, co
     if (const std::error_code ec = make_private_dir(path.parent_path()))
         failure = "cannot create " + path.parent_path().string() + ": " + ec.message();
     else
-        failure = write_atomically(path, encode_entry(source, target, binary));
+        failure = write_file_atomically(path, encode_entry(source, target, binary), 0600);
     if (!failure.empty()) {
         warn_once("kernel cache: " + failure + "; new kernels are kept in memory only");
         return;

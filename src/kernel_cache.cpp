@@ -127,7 +127,6 @@ kernel_binary compiled_binary(const generated_source& src, std::string_view arch
     }
     const std::vector<std::string> options = nvrtc_options(cfg.fast_math);
     const compile_target target{std::string(arch), joined(options), nvrtc_version()};
-    std::string why = memory().why_new(key);
     std::string disk_why = "disk cache off (JITFUSE_CACHE=0)";
     std::optional<disk_cache> disk;
     if (cfg.cache_enabled) {
@@ -142,8 +141,8 @@ kernel_binary compiled_binary(const generated_source& src, std::string_view arch
     c.compile_microseconds.fetch_add(static_cast<std::uint64_t>(k.milliseconds * 1e3), std::memory_order_relaxed);
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f", k.milliseconds);
-    log(log_level::info, "compiled " + src.kernel_names.front() + " for " + target.arch + " in " + ms + " ms: " + why +
-                             "; " + disk_why);
+    log(log_level::info, "compiled " + src.kernel_names.front() + " for " + target.arch + " in " + ms +
+                             " ms: " + memory().why_new(key) + "; " + disk_why);
     if (disk) disk->store(src.source, target, k.cubin);
     memory().remember(key);
     return s->binary = std::make_shared<const std::vector<char>>(std::move(k.cubin));

@@ -60,14 +60,18 @@ compile_target target_for(std::string arch, bool fast_math) {
     return {std::move(arch), options, nvrtc_version()};
 }
 
-std::string run_command(const std::string& command, int& status) {
-    FILE* pipe = ::popen(command.c_str(), "r");
+/// Everything a command started with popen prints; `status` gets its exit status.
+std::string finish_command(FILE* pipe, int& status) {
     REQUIRE(pipe);
     std::string out;
     char buffer[512];
     while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
     status = ::pclose(pipe);
     return out;
+}
+
+std::string run_command(const std::string& command, int& status) {
+    return finish_command(::popen(command.c_str(), "r"), status);
 }
 
 }  // namespace
@@ -256,12 +260,10 @@ TEST_CASE("processes share a cache: 8 x 4 threads warming one empty folder, then
     std::vector<FILE*> pipes;
     for (int p = 0; p < 8; ++p) pipes.push_back(::popen(warm.c_str(), "r"));
     for (FILE* pipe : pipes) {
-        REQUIRE(pipe);
-        std::string out;
-        char buffer[512];
-        while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+        int status = 0;
+        const std::string out = finish_command(pipe, status);
         CAPTURE(out);
-        CHECK(::pclose(pipe) == 0);
+        CHECK(status == 0);
         CHECK(out.find("warmed 4 kernels x 1 archs") != std::string::npos);
         CHECK(out.find("0 failed") != std::string::npos);
     }
