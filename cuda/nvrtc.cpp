@@ -142,7 +142,7 @@ compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, 
     const char* header_text[] = {prelude.c_str()};
     const char* header_name[] = {prelude_name.data()};
     nvrtc_program program = nullptr;
-    check(a, a.create_program(&program, source.c_str(), "jitfuse_kernel.cu", 1, header_text, header_name),
+    check(a, a.create_program(&program, source.c_str(), kernel_source_name.data(), 1, header_text, header_name),
           "nvrtcCreateProgram");
     struct destroy {
         const nvrtc_api& a;
@@ -162,7 +162,7 @@ compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, 
     if (compiled != 0) {
         const std::string first = log.substr(0, log.find('\n'));
         throw compile_error("NVRTC could not compile a generated kernel for " + std::string(arch) + ": " +
-                                first + "\n--- source ---\n" + numbered(source) + "--- NVRTC log ---\n" + log,
+                                blame_user_function(source, log) + first + "\n--- source ---\n" + numbered(source) + "--- NVRTC log ---\n" + log,
                             numbered(source), log);
     }
     compiled_kernel out;

@@ -3,9 +3,12 @@
 // out<k> (outputs), one statement t<node> per node, so the text reads like the expression.
 #include "jitfuse/detail/codegen.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <functional>
 #include <string>
 
+#include "jitfuse/error.hpp"
 #include "source_writer.hpp"
 
 namespace jitfuse::detail {
@@ -38,18 +41,45 @@ std::string reducer_type(const kernel_ir& ir) {
     return "jf::" + std::string(ir.reducer) + "_reducer<" + cuda_type(ir.reduce_input) + ">";
 }
 
-/// Prints the statements of every node; `load(leaf)` spells how an array leaf is read.
+/// How an array leaf is read: `load(leaf, coord)`, where `coord` names the coordinates it is
+/// read at (strided layouts; shifted reads have coordinates of their own).
+using leaf_loader = std::function<std::string(int leaf, const std::string& coord)>;
+
+/// Prints the statements of every node. A node under a shift is read at the shift's
+/// coordinates, declared just before the first node that needs them.
 class body_printer {
   public:
-    body_printer(const kernel_ir& ir, source_writer& w) : ir_(ir), w_(w) {}
+    body_printer(const kernel_ir& ir, source_writer& w) : ir_(ir), w_(w), scope_(ir.nodes.size(), -1) {
+        // Post-order puts a shift's operand in the nodes just before it; outer shifts come
+        // later, so marking from the back lets inner shifts claim their own operands.
+        for (int s = static_cast<int>(ir.nodes.size()) - 1; s >= 0; --s)
+            if (ir.nodes[s].what == ir_node::kind::shift)
+                for (int i = first_of(ir.nodes[s].args[0]); i < s; ++i) scope_[i] = s;
+    }
 
-    void print(const std::function<std::string(int leaf)>& load) {
+    /// `flat_index` spells the element index of flat layouts; empty: strided, where a random
+    /// leaf's index is its offset at the coordinates (its strides are row-major or 0).
+    void print(const leaf_loader& load, const std::string& flat_index = {}) {
+        declared_.assign(ir_.nodes.size(), false);
         for (std::size_t i = 0; i < ir_.nodes.size(); ++i) {
             const ir_node& n = ir_.nodes[i];
             std::string value;
             switch (n.what) {
-                case ir_node::kind::array: value = load(n.leaf); break;
+                case ir_node::kind::array: value = load(n.leaf, coord_of(scope_[i])); break;
+                case ir_node::kind::shift:
+                    coord_of(static_cast<int>(i));
+                    value = n.op == "constant" ? "in" + std::to_string(i) + " ? t" + std::to_string(n.args[0]) +
+                                                     " : p" + std::to_string(n.leaf) + ".fill"
+                                               : "t" + std::to_string(n.args[0]);
+                    break;
                 case ir_node::kind::scalar: value = "p" + std::to_string(n.leaf); break;
+                case ir_node::kind::generated: {
+                    const std::string p = "p" + std::to_string(n.leaf);
+                    const std::string index = flat_index.empty()
+                        ? "jf::offset(" + coord_of(scope_[i]) + ", s" + std::to_string(n.leaf) + ")" : flat_index;
+                    value = "jf::" + std::string(n.op) + "<" + cuda_type(n.result) + ">(" + p + ", " + index + ")";
+                    break;
+                }
                 case ir_node::kind::unary:
                     value = n.op == "cast" ? "jf::convert<" + cuda_type(n.result) + ">(" + arg(n.args[0], n.compute) + ")"
                                            : "jf::" + std::string(n.op) + "(" + arg(n.args[0], n.compute) + ")";
@@ -63,6 +93,12 @@ class body_printer {
                             arg(n.args[0], n.op == "where" ? dtype::bool_ : n.compute) + ", " +
                             arg(n.args[1], n.compute) + ", " + arg(n.args[2], n.compute) + ")";
                     break;
+                case ir_node::kind::call:
+                    value = "jfu_" + std::string(n.op) + "(";
+                    for (std::size_t k = 0; k < n.call_args.size(); ++k)
+                        value += (k ? ", " : "") + arg(n.call_args[k], n.function->param_types[k]);
+                    value += ")";
+                    break;
             }
             w_.line("const " + cuda_type(n.result) + " t" + std::to_string(i) + " = " + value + ";");
         }
@@ -75,8 +111,31 @@ class body_printer {
     }
 
   private:
+    /// The first node of the subtree rooted at `node` (children precede parents).
+    int first_of(int node) const {
+        while (ir_.nodes[node].args[0] >= 0) node = ir_.nodes[node].args[0];
+        return node;
+    }
+
+    /// The coordinates nodes under shift `s` (-1: none) are read at; declares them once.
+    std::string coord_of(int s) {
+        if (s < 0) return "coord";
+        const std::string c = "c" + std::to_string(s);
+        if (declared_[s]) return c;
+        declared_[s] = true;
+        const std::string outer = coord_of(scope_[s]);
+        const ir_node& n = ir_.nodes[s];
+        const std::string call = "jf::shift_coord<jf::boundary::" + std::string(n.op) + ", " +
+                                 std::to_string(ir_.rank) + ">(" + outer + ", " + c + ", p" + std::to_string(n.leaf) + ")";
+        w_.line("jf::int64_t " + c + "[" + std::to_string(ir_.rank) + "];");
+        w_.line(n.op == "constant" ? "const bool in" + std::to_string(s) + " = " + call + ";" : call + ";");
+        return c;
+    }
+
     const kernel_ir& ir_;
     source_writer& w_;
+    std::vector<int> scope_;     ///< the innermost shift whose operand holds each node, or -1
+    std::vector<bool> declared_;
 };
 
 /// The kernel parameters: outputs, then leaves (arrays as pointers, scalars by value), then
@@ -92,6 +151,12 @@ std::string parameters(const kernel_ir& ir, bool strided, bool outputs) {
     for (const ir_node& n : ir.nodes) {
         if (n.what == ir_node::kind::scalar)
             p += cuda_type(n.result) + " p" + std::to_string(n.leaf) + ", ";
+        if (n.what == ir_node::kind::shift)
+            p += "const jf::shift_args<" + std::to_string(n.rank) + ", " + cuda_type(n.result) + "> p" + std::to_string(n.leaf) + ", ";
+        if (n.what == ir_node::kind::generated) {  // the seed, and strides of its flat index
+            p += "jf::uint64_t p" + std::to_string(n.leaf) + ", ";
+            if (strided) p += dims + " s" + std::to_string(n.leaf) + ", ";
+        }
         if (n.what != ir_node::kind::array) continue;
         p += "const " + cuda_type(n.result) + "* __restrict__ p" + std::to_string(n.leaf) + ", ";
         if (strided) p += dims + " s" + std::to_string(n.leaf) + ", ";
@@ -103,8 +168,8 @@ std::string parameters(const kernel_ir& ir, bool strided, bool outputs) {
 constexpr const char* global_id = "jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x";
 constexpr const char* grid_stride = "jf::int64_t(gridDim.x) * blockDim.x";
 
-std::string strided_load(int leaf) {
-    return "p" + std::to_string(leaf) + "[jf::offset(coord, s" + std::to_string(leaf) + ")]";
+std::string strided_load(int leaf, const std::string& coord) {
+    return "p" + std::to_string(leaf) + "[jf::offset(" + coord + ", s" + std::to_string(leaf) + ")]";
 }
 
 void print_map(const kernel_ir& ir, layout how, source_writer& w, std::vector<std::string>& names) {
@@ -132,7 +197,7 @@ void print_map(const kernel_ir& ir, layout how, source_writer& w, std::vector<st
             w.line("jf::vec<" + cuda_type(ir.output_types[k]) + ", E> o" + std::to_string(k) + ";");
         w.line("#pragma unroll");
         w.open("for (int e = 0; e < E; ++e)");
-        body.print([](int leaf) { return "v" + std::to_string(leaf) + ".v[e]"; });
+        body.print([](int leaf, const std::string&) { return "v" + std::to_string(leaf) + ".v[e]"; }, "c * E + e");
         stores([](std::size_t k) { return "o" + std::to_string(k) + ".v[e]"; });
         w.close();
         for (std::size_t k = 0; k < ir.outputs.size(); ++k)
@@ -150,7 +215,7 @@ void print_map(const kernel_ir& ir, layout how, source_writer& w, std::vector<st
             return "out" + std::to_string(k) + "[jf::offset(coord, so" + std::to_string(k) + ")]";
         });
     } else {
-        body.print([](int leaf) { return "p" + std::to_string(leaf) + "[i]"; });
+        body.print([](int leaf, const std::string&) { return "p" + std::to_string(leaf) + "[i]"; }, "i");
         stores([](std::size_t k) { return "out" + std::to_string(k) + "[i]"; });
     }
     w.close();
@@ -174,7 +239,7 @@ void print_reduce_all(const kernel_ir& ir, layout how, source_writer& w, std::ve
         w.line("jf::unravel(i, shape, coord);");
         body.print(strided_load);
     } else {
-        body.print([](int leaf) { return "p" + std::to_string(leaf) + "[i]"; });
+        body.print([](int leaf, const std::string&) { return "p" + std::to_string(leaf) + "[i]"; }, "i");
     }
     w.line("R::step(s, " + root + ", i);");
     w.close();
@@ -232,7 +297,116 @@ void print_reduce_axis(const kernel_ir& ir, source_writer& w, std::vector<std::s
     w.close();
 }
 
+/// Scans and rolling windows along `axis`, simple and correct first versions: a cumulative
+/// op runs one thread per line (`outer`: the shape with extent 1 on the axis), walking the
+/// axis in order, so a scan of one long line is serial (a block-parallel scan would fix it);
+/// a rolling window runs one thread per output and folds its `window` inputs directly
+/// (window reads per output, fine for short windows).
+void print_scan(const kernel_ir& ir, source_writer& w, std::vector<std::string>& names) {
+    body_printer body(ir, w);
+    const std::string r = std::to_string(ir.rank);
+    const std::string v = cuda_type(ir.output_types[0]);
+    const std::string x = body.arg(ir.outputs[0], ir.output_types[0]);
+    const bool rolling = ir.scan.starts_with("rolling_");
+    w.line("typedef jf::" + std::string(ir.scan) + "_op<" + v + "> S;");
+    names.push_back("jf_scan");
+    w.open("extern \"C\" __global__ void jf_scan(" + parameters(ir, true, true) + ", jf::dims<" + r +
+           "> outer, int axis, jf::int64_t length, jf::int64_t window)");
+    w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n; i += " + grid_stride + ")");
+    w.line("jf::int64_t coord[" + r + "];");
+    if (rolling) {
+        w.line("jf::unravel(i, shape, coord);");
+        w.line("const jf::int64_t k = coord[axis], dest = jf::offset(coord, so0);");
+        w.line(v + " s = jf::quiet_nan<" + v + ">();");
+        w.open("if (k + 1 >= window)");
+        w.open("for (jf::int64_t j = k + 1 - window; j <= k; ++j)");
+        w.line("coord[axis] = j;");
+        body.print(strided_load);
+        w.line("s = j == k + 1 - window ? " + x + " : S::combine(s, " + x + ");");
+        w.close();
+        w.line("s = S::finish(s, window);");
+        w.close();
+        w.line("out0[dest] = s;");
+    } else {
+        w.line("jf::unravel(i, outer, coord);");
+        w.line(v + " s = " + v + "(0);");
+        w.open("for (jf::int64_t k = 0; k < length; ++k)");
+        w.line("coord[axis] = k;");
+        body.print(strided_load);
+        w.line("s = k == 0 ? " + x + " : S::combine(s, " + x + ");");
+        w.line("out0[jf::offset(coord, so0)] = s;");
+        w.close();
+    }
+    w.close();
+    w.close();
+}
+
+/// Starts the comment line naming each user function a source holds ("NAME, FILE:LINE").
+constexpr std::string_view function_marker = "\n// JITFUSE_FUNCTION ";
+
+std::string quoted(std::string_view text) {
+    std::string out = "\"";
+    for (const char c : text) out += c == '"' || c == '\\' ? std::string{'\\', c} : std::string{c};
+    return out + "\"";
+}
+
+/// A user function's parameters in device types: each keeps its name, the last identifier
+/// of its declaration, and gets its type from the host signature.
+std::string device_parameters(const user_function& f) {
+    std::string out;
+    std::string_view rest = f.params.substr(1, f.params.size() - 2);
+    for (std::size_t k = 0; k < f.param_types.size(); ++k) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view decl = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        const std::size_t end = decl.find_last_not_of(' ') + 1;
+        std::size_t begin = end;
+        while (begin > 0 && (std::isalnum(static_cast<unsigned char>(decl[begin - 1])) || decl[begin - 1] == '_')) --begin;
+        out += (k ? ", " : "") + cuda_type(f.param_types[k]) + " " + std::string(decl.substr(begin, end - begin));
+    }
+    return out;
+}
+
+/// Each user function the nodes call, once, as a device function. `#line` makes NVRTC report
+/// errors in its body at the user's declaration, then restores the generated numbering. Two
+/// different functions of one name (from two namespaces) would share the device name: refused.
+void print_user_functions(const kernel_ir& ir, source_writer& w) {
+    std::vector<const user_function*> printed;
+    for (const ir_node& n : ir.nodes) {
+        if (n.what != ir_node::kind::call || std::find(printed.begin(), printed.end(), n.function) != printed.end()) continue;
+        for (const user_function* other : printed)
+            if (other->name == n.function->name)
+                throw error("two different JITFUSE_FUNCTIONs named " + std::string(n.op) + " (" + std::string(other->file) +
+                            ":" + std::to_string(other->line) + " and " + std::string(n.function->file) + ":" +
+                            std::to_string(n.function->line) + ") in one expression; rename one of them");
+        printed.push_back(n.function);
+        const user_function& f = *n.function;
+        const std::string line = std::to_string(f.line);
+        w.line(std::string(function_marker.substr(1)) + std::string(f.name) + ", " + std::string(f.file) + ":" + line);
+        w.line("#line " + line + " " + quoted(f.file));
+        w.line("__device__ inline " + cuda_type(f.result) + " jfu_" + std::string(f.name) + "(" +
+               device_parameters(f) + ") { " + std::string(f.body) + " }");
+        const auto next = std::count(w.str().begin(), w.str().end(), '\n') + 2;
+        w.line("#line " + std::to_string(next) + " " + quoted(kernel_source_name));
+    }
+    if (!printed.empty()) w.line("");
+}
+
 }  // namespace
+
+std::string blame_user_function(std::string_view source, std::string_view log) {
+    for (std::size_t at = source.find(function_marker); at != std::string_view::npos;
+         at = source.find(function_marker, at + 1)) {
+        const std::size_t start = at + function_marker.size();
+        const std::string_view entry = source.substr(start, source.find('\n', start) - start);
+        const std::size_t comma = entry.find(", "), colon = entry.rfind(':');
+        const std::string_view file = entry.substr(comma + 2, colon - comma - 2), line = entry.substr(colon + 1);
+        if (log.find(std::string(file) + "(" + std::string(line) + ")") != std::string_view::npos)
+            return "JITFUSE_FUNCTION " + std::string(entry.substr(0, comma)) + " (" + std::string(entry.substr(comma + 2)) +
+                   ") does not compile for the device: ";
+    }
+    return {};
+}
 
 generated_source generate_cuda(const kernel_ir& ir, layout how) {
     source_writer w;
@@ -240,7 +414,9 @@ generated_source generate_cuda(const kernel_ir& ir, layout how) {
     w.line("// Generated by jitfuse.");
     w.line("#include \"" + std::string(prelude_name) + "\"");
     w.line("");
-    if (ir.reducer.empty()) print_map(ir, how, w, out.kernel_names);
+    print_user_functions(ir, w);
+    if (!ir.scan.empty()) print_scan(ir, w, out.kernel_names);
+    else if (ir.reducer.empty()) print_map(ir, how, w, out.kernel_names);
     else if (ir.reduce_whole) print_reduce_all(ir, how, w, out.kernel_names);
     else print_reduce_axis(ir, w, out.kernel_names);
     out.source = w.str();

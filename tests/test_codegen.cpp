@@ -75,6 +75,12 @@ TEST_SUITE("codegen") {
         check_golden("dot_reduce", jf::explain(jf::sum(x * y)).source);
         check_golden("argmax_rows", jf::explain(jf::argmax(g, 1)).source);
         check_golden("mean_columns", jf::explain(jf::mean(g, 0)).source);
+        check_golden("cumsum_columns", jf::explain(jf::cumsum(g * 2, 0)).source);
+        check_golden("rolling_mean_rows", jf::explain(jf::rolling_mean(x * y, 5)).source);
+        jf::array<float, 2> h = jf::zeros<float, 2>({8, 8});
+        check_golden("heat_step_constant", jf::explain(jf::stencil(h, [](auto a) {
+            return a(0, 0) + 0.2f * (a(-1, 0) + a(1, 0) + a(0, -1) + a(0, 1) - 4.f * a(0, 0));
+        }, jf::boundary::constant(0.f))).source);
     }
 
     TEST_CASE("NVRTC compiles every kernel form for sm_90") {

@@ -390,4 +390,91 @@ template <int E, class T> __device__ inline void store(T* p, const vec<T, E>& x)
     *reinterpret_cast<vec<T, E>*>(p) = x;
 }
 
+// ---- neighbour reads (shift, stencil) ------------------------------------------------------
+// Restates boundary_index in include/jitfuse/detail/shift_expr.hpp; offsets arrive reduced
+// below twice the extent, so index arithmetic cannot overflow.
+struct boundary {
+    enum kind { clamp, wrap, reflect, constant };
+};
+
+/// A shift of rank R: its offsets, its operand's extents, and the value outside a constant
+/// boundary.
+template <int R, class T> struct shift_args {
+    int64_t offset[R];
+    int64_t extent[R];
+    T fill;
+};
+
+template <int K>
+__device__ inline int64_t boundary_index(int64_t i, int64_t n, bool& inside) {
+    inside = true;
+    if (i >= 0 && i < n) return i;
+    if (K == boundary::wrap) {
+        const int64_t m = i % n;
+        return m < 0 ? m + n : m;
+    }
+    if (K == boundary::reflect) {
+        if (n == 1) return 0;
+        const int64_t period = 2 * (n - 1);
+        int64_t m = i % period;
+        if (m < 0) m += period;
+        return m < n ? m : period - m;
+    }
+    if (K == boundary::constant) inside = false;
+    return i < 0 ? 0 : n - 1;
+}
+
+/// Loop coordinates `in` (rank R) moved by shift `s`, whose axes are the last SR; an axis the
+/// shift broadcasts along reads its element 0. False when a constant boundary falls outside
+/// (the coordinates are then clamped, so loads stay in bounds).
+template <int K, int R, int SR, class T>
+__device__ inline bool shift_coord(const int64_t* in, int64_t* out, const shift_args<SR, T>& s) {
+    bool inside_all = true;
+    for (int d = 0; d < R; ++d) out[d] = in[d];
+    for (int a = 0; a < SR; ++a) {
+        const int d = a + R - SR;
+        bool inside;
+        out[d] = boundary_index<K>((s.extent[a] == 1 ? 0 : in[d]) + s.offset[a], s.extent[a], inside);
+        inside_all = inside_all && inside;
+    }
+    return inside_all;
+}
+
+// ---- scans and rolling windows (host twins in include/jitfuse/detail/scan_expr.hpp) --------
+// The ops match the host's; the order does not: the generated kernels fold each line (or
+// window) element after element, while the CPU scans in blocks with carries and windows as
+// block suffix + prefix, so float results may differ in the last bits.
+template <class T> __device__ inline T quiet_nan() { return T(__longlong_as_double(0x7ff8000000000000LL)); }
+template <class V> struct cumsum_op {
+    static __device__ V combine(V a, V b) { return add(a, b); }
+};
+template <class V> struct cumprod_op {
+    static __device__ V combine(V a, V b) { return multiply(a, b); }
+};
+template <class V> struct rolling_sum_op {
+    static __device__ V combine(V a, V b) { return a + b; }
+    static __device__ V finish(V s, int64_t) { return s; }
+};
+template <class V> struct rolling_mean_op : rolling_sum_op<V> {
+    static __device__ V finish(V s, int64_t window) { return s / V(window); }
+};
+template <class V> struct rolling_min_op {
+    static __device__ V combine(V a, V b) { return minimum(a, b); }
+    static __device__ V finish(V s, int64_t) { return s; }
+};
+template <class V> struct rolling_max_op {
+    static __device__ V combine(V a, V b) { return maximum(a, b); }
+    static __device__ V finish(V s, int64_t) { return s; }
+};
+
+// ---- random numbers (jf::random::uniform, normal) ------------------------------------------
+// The stream is written once for host and device in include/jitfuse/detail/philox.cuh; the
+// build inlines it here (cmake/embed_text.cmake). Defines random_uniform<T>(seed, index) and
+// random_normal<T>(seed, index) for T = float, double.
+__device__ inline float cos_2pi(float x) { return ::cospif(2.0f * x); }
+__device__ inline double cos_2pi(double x) { return ::cospi(2.0 * x); }
+#define JITFUSE_RANDOM_FN __device__ inline
+#include "jitfuse/detail/philox.cuh"
+#undef JITFUSE_RANDOM_FN
+
 }  // namespace jf

@@ -82,6 +82,8 @@ template <expression E>
 pass_plan plan_pass(const E& e) {
     if constexpr (reduction<E>) {
         return plan_reduction(e);
+    } else if constexpr (scan<E>) {
+        return plan_scan(e);  // scan.hpp
     } else {
         using T = typename E::value_type;
         const auto bound = detail::materialize_reductions(e);

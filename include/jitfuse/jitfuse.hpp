@@ -10,9 +10,13 @@
 #include "error.hpp"
 #include "explain.hpp"
 #include "factories.hpp"
+#include "function.hpp"
 #include "ops.hpp"
+#include "random.hpp"
 #include "reduce.hpp"
+#include "scan.hpp"
 #include "stats.hpp"
+#include "stencil.hpp"
 #include "tie.hpp"
 
 namespace jitfuse {

@@ -2,14 +2,17 @@
 // jitfuse-fuzz: the differential fuzzer. Every generated case (see generate.cpp) runs on random
 // shapes (0, 1, small, multi-threaded sizes), broadcasting, strided / transposed / reversed /
 // broadcast views and values (with NaN, infinities, zeros, extremes), and jitfuse's result is
-// compared with the long-double reference of reference_eval.hpp within its error bound.
+// compared with the long-double reference of reference_eval.hpp within its error bound. A
+// shift's offsets are fixed per build, so the drawn extents decide which of its reads cross an
+// edge (a broadcast operand's extent 1 included).
 //
 //   JITFUSE_FUZZ_BUDGET=N   expressions to run (default 2000)
 //   JITFUSE_FUZZ_SEED=S     seed of the run-time draws (default 1)
 //   JITFUSE_FUZZ_ONLY=C:V   replay case C, variant V (as a failure report prints)
 //
 // A mismatch is shrunk to the smallest failing shape and printed with the line that replays it.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+// The runner is tests/main.cpp: with JITFUSE_CHECK_CODEGEN set, every generated kernel is also
+// compiled with NVRTC, and a rejected one fails the run.
 #include <doctest/doctest.h>
 
 #include <cstdlib>

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // jitfuse-fuzz-generate SEED COUNT OUT.cpp: writes COUNT random expression cases (trees of
 // depth <= 4 over 1-3 inputs of rank 1-3, float32/float64 or int32, weak scalars, an optional
-// whole or per-axis reduction at the root) as C++ for jitfuse plus their text form for the
-// reference interpreter. Run at build time: ranks, dtypes and ops are C++ types, so the trees
+// whole or per-axis reduction at the root; one tree in four has one or two jf::shift nodes
+// with a random boundary and offsets, over any subtree) as C++ for jitfuse plus their text form
+// for the reference interpreter. Run at build time: ranks, dtypes and ops are C++ types, so the trees
 // are fixed per build; shapes, broadcasting, strides, values and axes are drawn at run time.
+// So are a shift's offsets (its operand's rank is a type): since the extents are not, they mix
+// near neighbours, reads past the edge of small extents and far ones.
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -29,6 +34,7 @@ class generator {
     generated next() {
         generated g;
         integer_ = pick(10) < 3;
+        shifts_left_ = pick(4) == 0 ? 1 + pick(2) : 0;
         const int rank = 1 + pick(3);
         const int count = 1 + pick(3);
         std::vector<kind> drawn;
@@ -40,6 +46,7 @@ class generator {
         std::vector<int> renumber(drawn.size(), -1);
         renumber_inputs(g.tree, renumber, g.inputs, drawn);
         for (std::size_t i = 0; i < g.inputs.size(); ++i) g.ranks.push_back(i == 0 ? rank : 1 + pick(rank));
+        draw_offsets(g.tree, g.ranks);
         g.reduction = "none";
         if (pick(4) == 0) {
             static const char* const floats[] = {"sum", "max", "min", "mean"};
@@ -63,6 +70,28 @@ class generator {
         n.input = slot;
     }
 
+    /// Draws each shift's offsets, one per axis of its operand, whose rank is the highest of
+    /// the inputs below it; returns that rank.
+    int draw_offsets(node& n, const std::vector<int>& ranks) {
+        int rank = n.op == "a" ? ranks[static_cast<std::size_t>(n.input)] : 0;
+        for (auto& a : n.args) rank = std::max(rank, draw_offsets(a, ranks));
+        if (n.op == "shift")
+            for (int d = 0; d < rank; ++d) n.offsets.push_back(offset());
+        return rank;
+    }
+
+    /// One axis of a shift: mostly a near neighbour, often past the edge of the usual extents
+    /// (0..8), sometimes far past any (offsets reduced by the period or to the edge) or across
+    /// a tile of the multi-threaded sizes.
+    std::int64_t offset() {
+        static constexpr std::int64_t far[] = {1000, -1000, 999, -1001, 40000, -65537, std::int64_t{1} << 40,
+                                               -(std::int64_t{1} << 40)};
+        const int r = pick(20);
+        if (r < 13) return pick(7) - 3;
+        if (r < 18) return pick(21) - 10;
+        return far[pick(8)];
+    }
+
     int pick(int n) { return static_cast<int>(rng_() % static_cast<unsigned>(n)); }
 
     node leaf() {
@@ -73,13 +102,32 @@ class generator {
         return n;
     }
 
-    node scalar(kind other) {
-        static const char* const floats[] = {"0.5", "2.5", "-1.25", "3.0", "0.001", "0.0", "-7.0"};
+    /// A literal of the tree's family; `specials` adds NaN and the infinities (a constant
+    /// boundary's fill: C++ spells them apart, see cpp_literal).
+    std::string literal(bool specials) {
+        static const char* const floats[] = {"0.5", "2.5", "-1.25", "3.0", "0.001", "0.0", "-7.0", "nan", "inf", "-inf"};
         static const char* const ints[] = {"0", "1", "-1", "3", "7", "-5", "2147483647"};
+        return integer_ ? ints[pick(7)] : floats[pick(specials ? 10 : 7)];
+    }
+
+    node scalar(kind other) {
         node n;
         n.op = "k";
-        n.scalar = integer_ ? ints[pick(7)] : floats[pick(7)];
+        n.scalar = literal(false);
         n.type = other;  // weak: takes the type of the array it meets
+        return n;
+    }
+
+    /// A shift of a subtree; its offsets are drawn once the inputs' ranks are (draw_offsets).
+    node shift(int depth) {
+        static const char* const rules[] = {"clamp", "wrap", "reflect", "constant"};
+        --shifts_left_;
+        node n;
+        n.op = "shift";
+        n.boundary = rules[pick(4)];
+        if (n.boundary == "constant") n.scalar = literal(true);
+        n.args = {expression(depth - 1)};
+        n.type = n.args[0].type;
         return n;
     }
 
@@ -98,6 +146,7 @@ class generator {
     }
 
     node expression(int depth) {
+        if (shifts_left_ > 0 && pick(2) == 0) return shift(depth);
         if (depth <= 0 || pick(10) < 2) return leaf();
         static const char* const float_unary[] = {"neg", "abs", "sqrt", "exp", "log", "sin",
                                                   "cos", "tanh", "square", "castf", "castd"};
@@ -128,13 +177,28 @@ class generator {
 
     std::mt19937_64 rng_;
     bool integer_ = false;
+    int shifts_left_ = 0;
     const std::vector<kind>* inputs_ = nullptr;
 };
+
+std::string cpp_literal(const std::string& v) {
+    if (v == "nan") return "std::numeric_limits<double>::quiet_NaN()";
+    if (v == "inf") return "std::numeric_limits<double>::infinity()";
+    if (v == "-inf") return "-std::numeric_limits<double>::infinity()";
+    return v;
+}
 
 std::string cpp(const node& n) {
     const auto arg = [&](int i) { return cpp(n.args[static_cast<std::size_t>(i)]); };
     if (n.op == "a") return "a" + std::to_string(n.input);
     if (n.op == "k") return "(" + n.scalar + ")";
+    if (n.op == "shift") {
+        std::string offsets;
+        for (const auto d : n.offsets) offsets += (offsets.empty() ? "" : ", ") + std::to_string(d);
+        const std::string rule = n.boundary == "constant" ? "jf::boundary::constant(" + cpp_literal(n.scalar) + ")"
+                                                          : "jf::boundary::" + n.boundary;
+        return "jf::shift(" + arg(0) + ", {" + offsets + "}, " + rule + ")";
+    }
     static const std::pair<const char*, const char*> infix[] = {
         {"add", "+"}, {"sub", "-"}, {"mul", "*"}, {"div", "/"}, {"rem", "%"},
         {"and", "&"}, {"or", "|"},  {"xor", "^"}, {"lt", "<"},  {"gt", ">"}};

@@ -12,6 +12,8 @@
 //     lane and a pairwise tree above it (the CPU fallback's 16384-element blocks of 16 lanes);
 //     sums along an axis add n eps |x|, twice the (n - 1) u |x| that bounds any summation order
 //     (Higham, Accuracy and Stability, 4.2): the CPU fallback accumulates them sequentially.
+//   - a shift copies: its value and bound are its operand's at the mapped index, a constant
+//     boundary's fill is exact.
 // Where a decision (a comparison, the sign of a divisor or of sqrt/log's argument) lies within
 // the bound, the element is "ambiguous" and not compared. Integers are exact and wrap.
 
@@ -70,9 +72,11 @@ class evaluator {
     evaluator(const std::vector<input_data>& in, const std::vector<std::int64_t>& out_shape)
         : in_(in), shape_(out_shape) {}
 
-    /// Fills in node types from the inputs (as the generator chose them).
+    /// Fills in node types from the inputs (as the generator chose them), and node shapes (a
+    /// shift's boundary lies at its operand's edge).
     void type(node& n) const {
         for (auto& a : n.args) type(a);
+        n.shape = n.op == "a" ? in_[static_cast<std::size_t>(n.input)].shape : broadcast(n.args);
         if (n.op == "a") n.type = in_[static_cast<std::size_t>(n.input)].type;
         else if (n.op == "castf") n.type = kind::f32;
         else if (n.op == "castd") n.type = kind::f64;
@@ -100,6 +104,7 @@ class evaluator {
             return {d.values[static_cast<std::size_t>(flat)]};
         }
         if (n.op == "k") return {round_to(n.type, std::stold(n.scalar))};
+        if (n.op == "shift") return shifted(n, idx);
         std::vector<value> a;
         for (const auto& c : n.args) a.push_back(at(c, idx));
         value r;
@@ -109,6 +114,46 @@ class evaluator {
     }
 
   private:
+    /// The right-aligned broadcast of the arguments' shapes (scalars have none).
+    static std::vector<std::int64_t> broadcast(const std::vector<node>& args) {
+        std::vector<std::int64_t> s;
+        for (const auto& a : args) {
+            if (a.shape.size() > s.size()) s.insert(s.begin(), a.shape.size() - s.size(), 1);
+            const std::size_t skip = s.size() - a.shape.size();
+            for (std::size_t k = 0; k < a.shape.size(); ++k)
+                if (s[skip + k] == 1) s[skip + k] = a.shape[k];
+        }
+        return s;
+    }
+
+    /// `n`'s operand read at the offset of `idx` (an index of a broadcast result: axes where
+    /// the operand has extent 1 read its element 0, shifted).
+    value shifted(const node& n, const std::vector<std::int64_t>& idx) const {
+        const node& operand = n.args[0];
+        const std::vector<std::int64_t>& extent = operand.shape;
+        const std::size_t skip = idx.size() - extent.size();
+        std::vector<std::int64_t> from(extent.size());
+        for (std::size_t k = 0; k < extent.size(); ++k) {
+            const std::int64_t i = (extent[k] == 1 ? 0 : idx[skip + k]) + n.offsets[k];
+            const std::int64_t m = extent[k];
+            if (i >= 0 && i < m) from[k] = i;
+            else if (n.boundary == "constant") return {round_to(n.type, std::stold(n.scalar))};
+            else if (n.boundary == "clamp") from[k] = i < 0 ? 0 : m - 1;
+            else if (n.boundary == "wrap") from[k] = (i % m + m) % m;
+            else from[k] = reflected(i, m);
+        }
+        return at(operand, from);
+    }
+
+    /// NumPy pad "reflect": mirrored about the first and the last element, which are not
+    /// repeated, so the pattern repeats every 2 (n - 1) elements.
+    static std::int64_t reflected(std::int64_t i, std::int64_t n) {
+        if (n == 1) return 0;
+        const std::int64_t period = 2 * (n - 1);
+        i = (i % period + period) % period;
+        return i < n ? i : period - i;
+    }
+
     static kind join(kind a, kind b) { return a == kind::f64 || b == kind::f64 ? kind::f64 : a; }
 
     static value integer(const std::string& op, const std::vector<value>& a, value r) {

@@ -3,8 +3,11 @@
 // The expression trees of the differential fuzzer, shared by the generator (which prints them
 // as C++ for jitfuse) and the reference interpreter (which evaluates them in long double).
 // Text form: `op(arg,arg)`, inputs `a0`..`a2`, scalars `k<value>`; e.g. `add(sin(a0),k2.5)`.
+// A shift carries its boundary (a constant one its fill) and offsets in its name:
+// `shift_wrap_1_-2(a0)`, `shift_constant_nan_0_3(a0)` (jf::boundary::constant(NaN)).
 
 #include <cctype>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -28,14 +31,40 @@ struct node {
     std::string op;           ///< "a" (input), "k" (scalar) or an operation
     std::vector<node> args;
     int input = -1;           ///< op "a": which input
-    std::string scalar;       ///< op "k": the literal as written in C++
+    std::string scalar;       ///< op "k": the literal as written in C++; a constant shift's fill (or nan, inf, -inf)
     kind type = kind::f32;    ///< element type of the result (scalars: weak, take the other side's)
+    std::string boundary;                ///< op "shift": clamp | wrap | reflect | constant (fill: `scalar`)
+    std::vector<std::int64_t> offsets;   ///< op "shift": one per axis of its operand
+    std::vector<std::int64_t> shape;     ///< the broadcast shape of the inputs below (set by the reference)
 };
+
+/// A shift's op name in the text form: `shift_<boundary>[_<fill>]_<offset>...`.
+inline std::string shift_name(const node& n) {
+    std::string s = "shift_" + n.boundary + (n.boundary == "constant" ? "_" + n.scalar : "");
+    for (const auto d : n.offsets) s += "_" + std::to_string(d);
+    return s;
+}
+
+/// The inverse of shift_name: fills in boundary, fill and offsets from `name`.
+inline void parse_shift(node& n, std::string_view name) {
+    std::vector<std::string> parts;  // "shift", boundary, [fill], offsets
+    for (std::size_t at = 0;;) {
+        const auto next = name.find('_', at);
+        parts.emplace_back(name.substr(at, next - at));
+        if (next == std::string_view::npos) break;
+        at = next + 1;
+    }
+    std::size_t i = 1;
+    n.op = "shift";
+    n.boundary = parts.at(i++);
+    if (n.boundary == "constant") n.scalar = parts.at(i++);
+    for (; i < parts.size(); ++i) n.offsets.push_back(std::stoll(parts[i]));
+}
 
 inline std::string to_text(const node& n) {
     if (n.op == "a") return "a" + std::to_string(n.input);
     if (n.op == "k") return "k" + n.scalar;
-    std::string s = n.op + "(";
+    std::string s = (n.op == "shift" ? shift_name(n) : n.op) + "(";
     for (std::size_t i = 0; i < n.args.size(); ++i) s += (i ? "," : "") + to_text(n.args[i]);
     return s + ")";
 }
@@ -60,7 +89,9 @@ inline node parse(std::string_view& text) {
         return n;
     }
     if (end == std::string_view::npos || text[end] != '(') throw std::runtime_error("bad tree text");
-    n.op = std::string(text.substr(0, end));
+    const std::string_view name = text.substr(0, end);
+    if (name.starts_with("shift_")) parse_shift(n, name);
+    else n.op = std::string(name);
     text.remove_prefix(end + 1);
     for (;;) {
         n.args.push_back(parse(text));

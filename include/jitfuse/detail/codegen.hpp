@@ -25,4 +25,11 @@ generated_source generate_cuda(const kernel_ir& ir, layout how);
 inline constexpr std::string_view prelude_name = "jitfuse/prelude.cuh";
 std::string_view device_prelude();
 
+/// The file name NVRTC gives a generated source (in its log).
+inline constexpr std::string_view kernel_source_name = "jitfuse_kernel.cu";
+
+/// When NVRTC's `log` reports an error inside a JITFUSE_FUNCTION of `source`, a sentence
+/// naming that function and its file:line, to lead the compile_error's message; else "".
+std::string blame_user_function(std::string_view source, std::string_view log);
+
 }  // namespace jitfuse::detail

@@ -17,6 +17,7 @@
 #include "jitfuse/cpu/elementwise.hpp"
 #include "jitfuse/cpu/reduce.hpp"
 #include "kernel_plan.hpp"
+#include "shift_expr.hpp"
 #include "walk.hpp"
 
 namespace jitfuse::detail {
@@ -65,11 +66,14 @@ std::uint64_t bytes_of_arrays(const E& e) {
     return bytes;
 }
 
-/// Does `e` read the target's buffer through a view other than the target itself? Then a
-/// pass writing the target could clobber values it has still to read.
+/// Does `e` read the target's buffer through a view other than the target itself (or through
+/// any view, under a shift)? Then a pass writing the target could clobber values it has still
+/// to read.
 template <class T, int R, expression E>
 bool reads_through_other_view(const array<T, R>& target, const E& e) {
     bool found = false;
+    if constexpr (reads_neighbours<E>())
+        for_each_shifted_array(e, [&](const auto& a) { found = found || a.buffer() == target.buffer(); });
     for_each_array(e, [&](const auto& a) {
         if (a.buffer() != target.buffer()) return;
         if constexpr (std::is_same_v<std::remove_cvref_t<decltype(a)>, array<T, R>>)
@@ -169,6 +173,8 @@ void assign(array<T, R>& target, const E& e) {
     static_assert(E::rank == R, "jitfuse: the expression's rank differs from the array's rank");
     if constexpr (reduction<E>) {
         assign_reduction(target, e);
+    } else if constexpr (scan<E>) {
+        assign_scan(target, e);  // evaluate_scan.hpp (found when the scan is instantiated)
     } else {
         const device dev = operands_device(e);
         const auto bound = materialize_reductions(e);

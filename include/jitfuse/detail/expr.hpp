@@ -20,6 +20,11 @@ namespace jitfuse {
 template <element T, int Rank>
 class array;
 
+/// An empty base that makes namespace jitfuse, where the operators are, an associated
+/// namespace of a node none of whose template arguments lives there (argument-dependent
+/// lookup finds `u + 1.0f` for a random leaf `u`).
+struct with_operators {};
+
 namespace detail {
 
 /// A node of an expression tree (arrays are its leaves).

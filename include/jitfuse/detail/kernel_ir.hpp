@@ -12,20 +12,24 @@
 #include <vector>
 
 #include "../dtype.hpp"
+#include "call_expr.hpp"
 #include "expr.hpp"
+#include "shift_expr.hpp"
 #include "walk.hpp"
 
 namespace jitfuse::detail {
 
 struct ir_node {
-    enum class kind : std::uint8_t { array, scalar, unary, binary, ternary };
+    enum class kind : std::uint8_t { array, scalar, unary, binary, ternary, shift, generated, call };
     kind what;
-    std::string_view op;        ///< prelude function (`sin`, `add`, `where`, `cast`)
+    std::string_view op;        ///< prelude function (`sin`, `add`, `where`, `cast`, `random_normal`); shift: boundary
     dtype compute;              ///< operands are converted to this type (where: b and c)
     dtype result;
     int args[3] = {-1, -1, -1};
-    int leaf = -1;              ///< array / scalar: its parameter number
-    int rank = 0;               ///< array: its rank
+    int leaf = -1;              ///< array / scalar / shift / generated: its parameter number
+    int rank = 0;               ///< array, shift, generated: its rank
+    const user_function* function = nullptr;  ///< call: the function called
+    std::vector<int> call_args;  ///< call: every operand (args[0] also holds the first, as for other kinds)
 };
 
 /// How a pass walks memory; part of a kernel's identity.
@@ -46,6 +50,7 @@ struct kernel_ir {
     dtype reduce_input{};
     bool reduce_whole = false;
     bool reduce_inner_axis = false;    ///< the reduced axis is the last one
+    std::string_view scan;             ///< scans, rolling windows: the op (`cumsum`, `rolling_mean`)
 };
 
 template <class E>
@@ -66,6 +71,28 @@ int add_to_ir(kernel_ir& ir) {
         n.what = ir_node::kind::scalar;
         n.result = n.compute = dtype_of<typename E::value_type>;
         n.leaf = ir.leaves++;
+    } else if constexpr (generated_leaf<E>) {  // a random leaf: its value is op<T>(seed, index)
+        n.what = ir_node::kind::generated;
+        n.op = E::distribution::function;
+        n.result = n.compute = dtype_of<typename E::value_type>;
+        n.leaf = ir.leaves++;
+        n.rank = E::rank;
+    } else if constexpr (is_shift_v<E>) {
+        n.what = ir_node::kind::shift;
+        n.op = boundary_name(E::boundary);
+        n.result = n.compute = dtype_of<typename E::value_type>;
+        n.args[0] = add_to_ir<std::remove_cvref_t<decltype(std::declval<const E&>().a)>>(ir);
+        n.leaf = ir.leaves++;
+        n.rank = E::rank;
+    } else if constexpr (requires { E::is_call; }) {
+        n.what = ir_node::kind::call;
+        n.function = E::describe();
+        n.op = n.function->name;
+        n.result = n.compute = dtype_of<typename E::value_type>;
+        [&]<class... C>(std::type_identity<std::tuple<C...>>) {
+            (n.call_args.push_back(add_to_ir<std::remove_cvref_t<C>>(ir)), ...);
+        }(std::type_identity<std::remove_cvref_t<decltype(std::declval<const E&>().children())>>{});
+        n.args[0] = n.call_args[0];
     } else {
         n.op = E::op_type::name;
         n.result = dtype_of<typename E::value_type>;

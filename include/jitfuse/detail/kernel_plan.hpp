@@ -50,6 +50,19 @@ struct reduce_kernel {
     }
 };
 
+/// Description of a scan or rolling window `Op` along one axis of `A` (always strided).
+template <class Op, class A>
+struct scan_kernel {
+    static kernel_ir describe() {
+        kernel_ir ir;
+        ir.outputs.push_back(add_to_ir<A>(ir));
+        ir.output_types = {dtype_of<typename Op::template result<typename A::value_type>>};
+        ir.rank = A::rank;
+        ir.scan = Op::name;
+        return ir;
+    }
+};
+
 /// The layout class of a pass over `count` elements touching the arrays of `es` (expressions
 /// or arrays, inputs and outputs): flat when every array is contiguous and as large as the
 /// result (one flat index addresses all), vectorised when all are also 16-byte aligned.
@@ -58,9 +71,11 @@ layout layout_of(std::int64_t count, const Es&... es) {
     bool flat = true, aligned = true;
     const auto visit = [&](const auto& a) {
         flat = flat && a.is_contiguous() && a.size() == count;
-        aligned = aligned && reinterpret_cast<std::uintptr_t>(a.data()) % 16 == 0;
+        if constexpr (!generated_leaf<decltype(a)>)  // random leaves have no memory to align
+            aligned = aligned && reinterpret_cast<std::uintptr_t>(a.data()) % 16 == 0;
     };
-    (for_each_array(es, visit), ...);
+    (for_each_indexed_leaf(es, visit), ...);
+    if (neighbour_axes<Es...>()) return layout::strided;  // neighbours are found by coordinates
     return !flat ? layout::strided : aligned ? layout::flat_vector : layout::flat;
 }
 

@@ -20,6 +20,14 @@ inline constexpr bool is_array_v<array<T, R>> = true;
 template <class E>
 concept reduction = requires { requires std::remove_cvref_t<E>::is_reduction; };
 
+/// A scan or rolling window (`cumsum`, `rolling_mean`, ...): see scan_expr.hpp.
+template <class E>
+concept scan = requires { requires std::remove_cvref_t<E>::is_scan; };
+
+/// Nodes computed into a temporary before the pass that reads them: reductions and scans.
+template <class E>
+concept computed_first = reduction<E> || scan<E>;
+
 /// Calls `f(node)` for every node below and including `e`, children before parents.
 template <expression E, class F>
 void visit_postorder(const E& e, F&& f) {
@@ -36,25 +44,38 @@ void for_each_array(const E& e, F&& f) {
     });
 }
 
-/// Does the tree hold a reduction below its root?
+/// Leaves computed from their position instead of read from memory (random arrays).
+template <class E>
+concept generated_leaf = requires { requires std::remove_cvref_t<E>::is_generated; };
+
+/// Calls `f(leaf)` for every leaf a pass indexes (arrays and generated leaves), left to right.
+template <expression E, class F>
+void for_each_indexed_leaf(const E& e, F&& f) {
+    visit_postorder(e, [&](const auto& node) {
+        using N = std::remove_cvref_t<decltype(node)>;
+        if constexpr (is_array_v<N> || generated_leaf<N>) f(node);
+    });
+}
+
+/// Does the tree hold a reduction (or another node computed first) below its root?
 template <class E>
 constexpr bool has_nested_reduction() {
     if constexpr (is_array_v<E>) return false;
     else
         return []<class... C>(std::type_identity<std::tuple<C...>>) {
-            return ((reduction<C> || has_nested_reduction<std::remove_cvref_t<C>>()) || ... || false);
+            return ((computed_first<C> || has_nested_reduction<std::remove_cvref_t<C>>()) || ... || false);
         }(std::type_identity<std::remove_cvref_t<decltype(std::declval<const E&>().children())>>{});
 }
 
 template <class T, int R, class E>
 void assign(array<T, R>& target, const E& e);
 
-/// The same tree with every reduction replaced by its result, computed now; `e` itself too
-/// when it is a reduction (the operand of another reduction, `max(sum(x, 1))`, or an
-/// expression of `tie`). Trees without reductions are returned as they are.
+/// The same tree with every reduction (and scan: every computed_first node) replaced by its
+/// result, computed now; `e` itself too when it is one (the operand of another reduction,
+/// `max(sum(x, 1))`, or an expression of `tie`). Trees without them are returned as they are.
 template <expression E>
 auto materialize_reductions(const E& e) {
-    if constexpr (reduction<E>) {
+    if constexpr (computed_first<E>) {
         array<typename E::value_type, E::rank> result;
         assign(result, e);
         return result;

@@ -44,10 +44,10 @@ struct tile_store {
     }
 };
 
-/// The result-axis strides of every array in `e`, for loop planning.
+/// The result-axis strides of every leaf in `e` (arrays and random leaves), for loop planning.
 template <int R, detail::expression E>
 void collect_strides(const loop_plan<R>& plan, const E& e, std::vector<std::type_identity_t<shape_t<R>>>& out) {
-    detail::for_each_array(e, [&](const auto& a) { out.push_back(plan.operand_strides(a.shape(), a.strides())); });
+    detail::for_each_indexed_leaf(e, [&](const auto& a) { out.push_back(plan.operand_strides(a.shape(), a.strides())); });
 }
 
 /// Visits [begin, end) of the flat loop space tile by tile: `body(j, n)` after the leaves
@@ -77,7 +77,10 @@ void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exp
     probe.shape = shape;
     std::apply([&](const auto&... o) { (strides.push_back(probe.operand_strides(o.shape(), o.strides())), ...); }, outs);
     std::apply([&](const auto&... e) { (collect_strides(probe, e, strides), ...); }, exprs);
-    const loop_plan<R> plan = make_loop_plan<R>(shape, strides, 0, fast_math);
+    const std::uint64_t keep_apart = []<class... E>(std::type_identity<std::tuple<E...>>) {
+        return detail::neighbour_axes<E...>();
+    }(std::type_identity<Exprs>{});
+    const loop_plan<R> plan = make_loop_plan<R>(shape, strides, keep_apart, fast_math);
     const std::int64_t total = plan.total();
     if (total == 0) return;
 

@@ -35,7 +35,7 @@ loop_plan<R> reduction_plan(const E& e, const shape_t<R>& shape, std::uint64_t k
     probe.shape = shape;
     if (out_strides) strides.push_back(probe.operand_strides(shape, *out_strides));
     collect_strides(probe, e, strides);
-    return make_loop_plan<R>(shape, strides, keep_apart, fast_math);
+    return make_loop_plan<R>(shape, strides, keep_apart | detail::neighbour_axes<E>(), fast_math);
 }
 
 /// Reduces every element of `e` (already free of nested reductions); `R` = max(rank, 1).

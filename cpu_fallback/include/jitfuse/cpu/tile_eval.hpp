@@ -197,3 +197,7 @@ struct tile_eval<detail::ternary_expr<Op, A, B, Ct>, R>
 };
 
 }  // namespace jitfuse::cpu
+
+#include "jitfuse/cpu/shift_eval.hpp"
+#include "jitfuse/cpu/random_eval.hpp"
+#include "jitfuse/cpu/call_eval.hpp"

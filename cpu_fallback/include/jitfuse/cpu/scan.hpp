@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Scans and rolling windows on the CPU, in place: the pass first evaluates the input
+/// expression into the output (fused, tile by tile), then these functions rewrite each line
+/// along the axis. Lines are processed in groups of adjacent lines ("lanes") when the axis is
+/// not the one that is contiguous in memory, so that each step reads neighbouring elements.
+/// Results depend only on a line's values, never on the thread count or the grouping.
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "jitfuse/cpu/elementwise.hpp"
+#include "jitfuse/cpu/thread_pool.hpp"
+
+namespace jitfuse::cpu {
+
+/// Elements per block of a cumulative scan: fixed, so a long line split over threads gives
+/// the same bits as one thread.
+inline constexpr std::int64_t scan_block = 1 << 14;
+/// Lines scanned together when the axis is not the contiguous one.
+inline constexpr std::int64_t scan_lanes = 32;
+/// Rolling windows keep two block suffixes per lane (2 * window * lanes values per thread);
+/// fewer lanes for long windows keep that near this many values.
+inline constexpr std::int64_t rolling_buffer = 1 << 16;
+
+/// The lines of an array along one axis, in groups of up to `chunk` lines adjacent along the
+/// lane axis. Element k of lane l of a group starts at `offset(g)` + k * step + l * lane_step.
+template <int R>
+struct line_groups {
+    std::int64_t length = 0, step = 0;
+    std::int64_t lane_extent = 1, lane_step = 0, chunk = 1, chunks = 1;
+    std::array<std::int64_t, R> outer_extent{}, outer_stride{};
+    int outer_dims = 0;
+    std::int64_t count = 0;
+
+    line_groups(const shape_t<R>& shape, const shape_t<R>& strides, int axis, std::int64_t max_chunk)
+        : length(shape[axis]), step(strides[axis]) {
+        // Lanes along the other axis nearest in memory, if it is nearer than the axis itself.
+        int lane = -1;
+        for (int d = R - 1; d >= 0; --d)
+            if (d != axis && shape[d] > 1 && (lane < 0 || std::llabs(strides[d]) < std::llabs(strides[lane]))) lane = d;
+        if (lane >= 0 && std::llabs(strides[lane]) < std::llabs(step)) {
+            lane_extent = shape[lane];
+            lane_step = strides[lane];
+            chunk = std::min(max_chunk, lane_extent);
+            chunks = (lane_extent + chunk - 1) / chunk;
+        } else {
+            lane = -1;
+        }
+        count = chunks;
+        for (int d = 0; d < R; ++d)
+            if (d != axis && d != lane) {
+                outer_extent[outer_dims] = shape[d];
+                outer_stride[outer_dims++] = strides[d];
+                count *= shape[d];
+            }
+    }
+
+    /// Element offset of group g's first lane; `lanes` receives its number of lanes.
+    std::int64_t offset(std::int64_t g, std::int64_t& lanes) const {
+        const std::int64_t c = g % chunks;
+        lanes = std::min(chunk, lane_extent - c * chunk);
+        std::int64_t off = c * chunk * lane_step;
+        g /= chunks;
+        for (int d = outer_dims - 1; d >= 0; --d) {
+            off += g % outer_extent[d] * outer_stride[d];
+            g /= outer_extent[d];
+        }
+        return off;
+    }
+};
+
+/// Inclusive scan of `lanes` lines in place, block by block: each value is
+/// carry (+) block-local scan, and the carry grows by the block's total. Block 0 skips the
+/// carry so that -0.0 and NaN payloads come out untouched.
+template <class Op, class V>
+void scan_group(V* p, std::int64_t length, std::int64_t step, std::int64_t lanes, std::int64_t lane_step) {
+    V local[scan_lanes], carry[scan_lanes];
+    // Branch-free inner loops (they vectorise across lanes): the block's first row starts
+    // the local scans, and the first block has no carry.
+    const auto block = [&](std::int64_t b0, std::int64_t b1, auto first_block) {
+        for (std::int64_t l = 0; l < lanes; ++l) local[l] = p[b0 * step + l * lane_step];
+        for (std::int64_t k = b0 + 1; k < b1; ++k) {
+            V* row = p + k * step;
+            for (std::int64_t l = 0; l < lanes; ++l) row[l * lane_step] = local[l] = Op::combine(local[l], row[l * lane_step]);
+        }
+        if constexpr (!first_block())
+            for (std::int64_t k = b0; k < b1; ++k) {
+                V* row = p + k * step;
+                for (std::int64_t l = 0; l < lanes; ++l) row[l * lane_step] = Op::combine(carry[l], row[l * lane_step]);
+            }
+        for (std::int64_t l = 0; l < lanes; ++l) carry[l] = first_block() ? local[l] : Op::combine(carry[l], local[l]);
+    };
+    block(0, std::min(length, scan_block), std::true_type{});
+    for (std::int64_t b0 = scan_block; b0 < length; b0 += scan_block)
+        block(b0, std::min(length, b0 + scan_block), std::false_type{});
+}
+
+/// The same result as scan_group for one long line, its blocks spread over the threads:
+/// block-local scans in parallel, the carries in order, then the carries added in parallel.
+template <class Op, class V>
+void scan_long_line(V* p, std::int64_t length, std::int64_t step) {
+    const std::int64_t blocks = (length + scan_block - 1) / scan_block;
+    std::vector<V> carry(static_cast<std::size_t>(blocks));
+    parallel_for(blocks, 1, [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t b = first; b < last; ++b) {
+            V* block = p + b * scan_block * step;
+            const std::int64_t n = std::min(scan_block, length - b * scan_block);
+            for (std::int64_t k = 1; k < n; ++k) block[k * step] = Op::combine(block[(k - 1) * step], block[k * step]);
+            carry[b] = block[(n - 1) * step];  // the block's total for now
+        }
+    });
+    // The carry into block b folds the totals of blocks 0 .. b-1, in order.
+    V running = carry[0];
+    for (std::int64_t b = 1; b < blocks; ++b) {
+        const V total = carry[b];
+        carry[b] = running;
+        running = Op::combine(running, total);
+    }
+    parallel_for(blocks - 1, 1, [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t b = first + 1; b < last + 1; ++b) {
+            V* block = p + b * scan_block * step;
+            const std::int64_t n = std::min(scan_block, length - b * scan_block);
+            for (std::int64_t k = 0; k < n; ++k) block[k * step] = Op::combine(carry[b], block[k * step]);
+        }
+    });
+}
+
+/// The suffix folds of the block [s, e) of `lanes` lines: suffix[(k - s) * lanes + l] folds
+/// elements k .. e - 1 of lane l.
+template <class Op, class V, class At>
+void block_suffixes(At&& at, std::int64_t s, std::int64_t e, std::int64_t lanes, V* suffix) {
+    for (std::int64_t k = e - 1; k >= s; --k)
+        for (std::int64_t l = 0; l < lanes; ++l)
+            suffix[(k - s) * lanes + l] = k == e - 1 ? at(k, l) : Op::combine(at(k, l), suffix[(k - s + 1) * lanes + l]);
+}
+
+/// Rolling windows ending at k in [begin, end) of `lanes` lines in place (van Herk /
+/// Gil-Werman). The line is cut into blocks of `window` from its start; the window ending at
+/// k starts at j = k - window + 1 in the previous block and is the fold of that block's
+/// suffix from j and this block's prefix up to k. Each output folds at most 2 * window
+/// values (sums: error ~window ulp) in O(1) per element, with no running subtraction: an Inf
+/// or NaN that leaves the window leaves no trace. `begin` starts a block; `previous` holds
+/// the suffixes of the block before it (when begin > 0), `current` room for as many
+/// (window * lanes values each). Needs window <= the line's length.
+template <class Op, class V>
+void roll_group(V* p, std::int64_t begin, std::int64_t end, std::int64_t step, std::int64_t lanes,
+                std::int64_t lane_step, std::int64_t window, V* previous, V* current) {
+    constexpr V nan = std::numeric_limits<V>::quiet_NaN();
+    const auto at = [&](std::int64_t k, std::int64_t l) -> V& { return p[k * step + l * lane_step]; };
+    V prefix[scan_lanes]{};  // set at each block start; initialised for -Wmaybe-uninitialized
+    for (std::int64_t s = begin; s < end; s += window) {
+        const std::int64_t e = std::min(end, s + window);
+        if (e < end) block_suffixes<Op, V>(at, s, e, lanes, current);  // before the block is overwritten
+        for (std::int64_t k = s; k < e; ++k)
+            for (std::int64_t l = 0; l < lanes; ++l) {
+                V& x = at(k, l);
+                prefix[l] = k == s ? x : Op::combine(prefix[l], x);
+                if (k < window - 1) x = nan;
+                else if (k == s + window - 1) x = Op::finish(prefix[l], window);
+                else x = Op::finish(Op::combine(previous[(k - s + 1) * lanes + l], prefix[l]), window);
+            }
+        std::swap(previous, current);
+    }
+}
+
+/// roll_group for one long line, in segments of whole blocks spread over the threads: the
+/// suffixes of the block before each segment are taken first, before any segment is
+/// overwritten. The same arithmetic as one roll_group over the line, so the same bits.
+template <class Op, class V>
+void roll_long_line(V* p, std::int64_t length, std::int64_t step, std::int64_t window, std::int64_t segment) {
+    const std::int64_t segments = (length + segment - 1) / segment;
+    const auto at = [&](std::int64_t k, std::int64_t) -> V& { return p[k * step]; };
+    std::vector<V> before(static_cast<std::size_t>(segments * window));
+    parallel_for(segments - 1, 1, [&](std::int64_t first, std::int64_t last) {
+        for (std::int64_t g = first + 1; g < last + 1; ++g)
+            block_suffixes<Op, V>(at, g * segment - window, g * segment, 1, before.data() + g * window);
+    });
+    parallel_for(segments, 1, [&](std::int64_t first, std::int64_t last) {
+        std::vector<V> current(static_cast<std::size_t>(2 * window));
+        for (std::int64_t g = first; g < last; ++g) {
+            std::copy_n(before.data() + g * window, window, current.data() + window);
+            roll_group<Op>(p, g * segment, std::min(length, (g + 1) * segment), step, 1, 0, window,
+                           current.data() + window, current.data());
+        }
+    });
+}
+
+/// Rewrites `out` (holding the scan's input, converted to its result type) with `Op` along
+/// `axis`; `window` is the rolling window (unused by cumulative ops).
+template <class Op, class V, int R>
+void scan_in_place(const array<V, R>& out, int axis, std::int64_t window) {
+    if (out.size() == 0) return;
+    std::int64_t max_chunk = scan_lanes;
+    if constexpr (Op::rolling) max_chunk = std::clamp<std::int64_t>(rolling_buffer / window, 1, scan_lanes);
+    const line_groups<R> lines(out.shape(), out.strides(), axis, max_chunk);
+    V* const base = out.data();
+    if constexpr (Op::rolling)
+        if (window > lines.length) {  // no window is ever full
+            run_elementwise<R>(out.shape(), std::tie(out), std::tuple{detail::scalar_expr<V>{std::numeric_limits<V>::quiet_NaN()}}, false);
+            return;
+        }
+    // Too few lines to keep the threads busy: split each line over the threads instead.
+    // Rolling segments hold whole blocks (about rolling_buffer elements); the suffixes kept
+    // for them stay below 1/16 of the line.
+    const std::int64_t segment = Op::rolling ? std::max<std::int64_t>(1, rolling_buffer / window) * window : scan_block;
+    const bool split = Op::rolling ? window <= rolling_buffer / 16 : true;
+    if (split && lines.length >= 4 * segment && lines.count < num_threads()) {
+        for (std::int64_t g = 0; g < lines.count; ++g) {
+            std::int64_t lanes = 0;
+            V* const first = base + lines.offset(g, lanes);
+            for (std::int64_t l = 0; l < lanes; ++l) {
+                if constexpr (Op::rolling) roll_long_line<Op>(first + l * lines.lane_step, lines.length, lines.step, window, segment);
+                else scan_long_line<Op>(first + l * lines.lane_step, lines.length, lines.step);
+            }
+        }
+        return;
+    }
+    const std::int64_t work = std::max<std::int64_t>(1, lines.length * lines.chunk);
+    parallel_for(lines.count, std::max<std::int64_t>(1, parallel_grain / work), [&](std::int64_t g0, std::int64_t g1) {
+        std::vector<V> suffixes;
+        if constexpr (Op::rolling) suffixes.resize(static_cast<std::size_t>(2 * window * lines.chunk));
+        for (std::int64_t g = g0; g < g1; ++g) {
+            std::int64_t lanes = 0;
+            V* const first = base + lines.offset(g, lanes);
+            if constexpr (Op::rolling)
+                roll_group<Op>(first, 0, lines.length, lines.step, lanes, lines.lane_step, window, suffixes.data(),
+                               suffixes.data() + suffixes.size() / 2);
+            else scan_group<Op>(first, lines.length, lines.step, lanes, lines.lane_step);
+        }
+    });
+}
+
+}  // namespace jitfuse::cpu

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Evaluation of scans and rolling windows (`assign` hands them here): the input
+/// expression, converted to the result type, is evaluated into the target in one fused pass,
+/// then the CPU rewrites the target in place along the axis. No second full-size array is
+/// made unless the target cannot hold the result itself (another element type, or a view
+/// the input also reads through another view).
+
+#include <new>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+#include "evaluate.hpp"
+#include "jitfuse/cpu/scan.hpp"
+#include "kernel_plan.hpp"
+#include "scan_expr.hpp"
+
+namespace jitfuse::detail {
+
+/// When codegen is observed (dump, check), generates the CUDA kernel of a scan the CPU runs.
+template <class Op, class B>
+void observe_scan_codegen() {
+    if (!codegen_observed()) return;
+    observe_generated(source_for<scan_kernel<Op, B>>(layout::strided, 0));
+}
+
+/// `b` read in type V (as it is when it already has that type).
+template <class V, expression B>
+auto converted_to(const B& b) {
+    if constexpr (std::is_same_v<typename B::value_type, V>) return b;
+    else return unary_expr<cast_op<V>, B>{b};
+}
+
+[[noreturn]] inline void throw_scan_out_of_memory(std::string_view op, bool target_was_empty) {
+    throw out_of_memory(std::string(op) + ": no memory for the scan's scratch buffers; " +
+                        (target_was_empty ? "the target is left empty"
+                                          : "the target array was already overwritten with the scan's input"));
+}
+
+/// Does the scan's input read the target's buffer so that writing the target first would
+/// change it? A rolling window reads `window` inputs per output (the generated kernel reads
+/// them while other threads write), so for it any read of the buffer counts.
+template <class Op, class T, int R, expression B>
+bool scan_reads_target(const array<T, R>& target, const B& bound) {
+    if constexpr (Op::rolling) {
+        bool found = false;
+        for_each_array(bound, [&](const auto& a) { found = found || a.buffer() == target.buffer(); });
+        return found;
+    } else return reads_through_other_view(target, bound);
+}
+
+/// `target = e`: the target, when it holds the result type and nothing else reads its buffer,
+/// receives the converted input in one fused pass and is then scanned in place.
+template <class T, int R, class Op, class A>
+void assign_scan(array<T, R>& target, const scan_expr<Op, A>& e) {
+    using V = typename scan_expr<Op, A>::value_type;
+    const device dev = operands_device(e.a);
+    const bool was_empty = target.empty();
+    prepare_target(target, e.shape(), dev);
+    const auto bound = materialize_reductions(e.a);
+    if (!std::is_same_v<T, V> || scan_reads_target<Op>(target, bound)) {
+        array<V, R> tmp;
+        assign_scan(tmp, e);
+        assign(target, tmp);
+        return;
+    }
+    if constexpr (std::is_same_v<T, V>) {
+        observe_scan_codegen<Op, std::remove_cvref_t<decltype(bound)>>();
+        cpu::run_elementwise<R>(e.shape(), std::tie(target), std::tuple{converted_to<V>(bound)}, config().fast_math);
+        try {
+            cpu::scan_in_place<Op>(target, static_cast<int>(e.axis), e.window);
+        } catch (const std::bad_alloc&) {
+            // The scratch (about 2 windows per thread) did not fit after the target was written.
+            if (was_empty) array<T, R>().swap(target);
+            throw_scan_out_of_memory(Op::name, was_empty);
+        }
+        count_pass(bytes_of_arrays(bound), bytes_of_arrays(target));
+    }
+}
+
+}  // namespace jitfuse::detail

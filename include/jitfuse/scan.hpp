@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Scans and rolling windows along one axis. `cumsum(e, axis)` / `cumprod(e, axis)` are
+/// inclusive and have the type of `sum` / `prod` (bool, int8, int16 -> int32; uint8, uint16
+/// -> uint32; integers wrap). `rolling_sum/mean/min/max(e, window, axis)` follow pandas with
+/// min_periods = window: output k folds inputs k - window + 1 .. k, the first window - 1
+/// outputs are NaN, a NaN inside the window gives NaN, a window longer than the axis gives
+/// all NaN; float inputs keep their type, integer and bool inputs give float64. Negative axes
+/// count from the end. Inside a larger expression they are computed first; the map feeding
+/// them fuses into their pass.
+
+#include <cstdint>
+
+#include "detail/evaluate_scan.hpp"
+#include "detail/scan_expr.hpp"
+#include "explain.hpp"
+
+namespace jitfuse {
+
+#define JITFUSE_DEFINE_SCAN(NAME)                                                       \
+    /** Inclusive NAME along `axis`. */                                                 \
+    template <detail::expression E>                                                     \
+    auto NAME(const E& e, std::int64_t axis) {                                          \
+        return detail::scan_expr<detail::NAME##_op, E>(e, axis);                        \
+    }                                                                                   \
+    /** NAME of a rank-1 operand. */                                                    \
+    template <detail::expression E>                                                     \
+        requires(E::rank == 1)                                                          \
+    auto NAME(const E& e) {                                                             \
+        return detail::scan_expr<detail::NAME##_op, E>(e, 0);                           \
+    }
+JITFUSE_DEFINE_SCAN(cumsum)
+JITFUSE_DEFINE_SCAN(cumprod)
+#undef JITFUSE_DEFINE_SCAN
+
+#define JITFUSE_DEFINE_ROLLING(NAME)                                                    \
+    /** NAME over windows of `window` elements ending at each index along `axis`. */    \
+    template <detail::expression E>                                                     \
+    auto NAME(const E& e, std::int64_t window, std::int64_t axis) {                     \
+        return detail::scan_expr<detail::NAME##_op, E>(e, axis, window);                \
+    }                                                                                   \
+    /** NAME of a rank-1 operand. */                                                    \
+    template <detail::expression E>                                                     \
+        requires(E::rank == 1)                                                          \
+    auto NAME(const E& e, std::int64_t window) {                                        \
+        return detail::scan_expr<detail::NAME##_op, E>(e, 0, window);                   \
+    }
+JITFUSE_DEFINE_ROLLING(rolling_sum)
+JITFUSE_DEFINE_ROLLING(rolling_mean)
+JITFUSE_DEFINE_ROLLING(rolling_min)
+JITFUSE_DEFINE_ROLLING(rolling_max)
+#undef JITFUSE_DEFINE_ROLLING
+
+namespace detail {
+
+/// The GPU pass of a scan (`explain`, `precompile`): cumulative ops launch a thread per line,
+/// rolling windows a thread per output.
+template <class Op, class A>
+pass_plan plan_scan(const scan_expr<Op, A>& e) {
+    const auto bound = materialize_reductions(e.a);
+    using V = typename scan_expr<Op, A>::value_type;
+    const auto shape = e.shape();
+    const std::int64_t count = element_count<A::rank>(shape);
+    std::int64_t lines = 1;
+    for (int d = 0; d < A::rank; ++d)
+        if (d != e.axis) lines *= shape[d];
+    const auto& src = source_for<scan_kernel<Op, std::remove_cvref_t<decltype(bound)>>>(layout::strided, 0);
+    return {&src, layout::strided, Op::rolling ? count : lines, launch_unit::thread, bytes_of_arrays(bound),
+            static_cast<std::uint64_t>(count) * sizeof(V)};
+}
+
+}  // namespace detail
+}  // namespace jitfuse
