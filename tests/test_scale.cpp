@@ -31,6 +31,12 @@ TEST_CASE("3e9 int8 elements: fill, mark beyond 2^31, elementwise, views and red
     CHECK(odd.size() == n / 2);
     static_assert(far % 2 == 1 && (n - 1) % 2 == 1, "both marks are at odd indices");
     CHECK(jf::sum(jf::cast<std::int64_t>(odd)).item() == n / 2 - 2 + 5 - 3);
+    // Neighbour reads past 2^31, fused into a reduction: the marks move by the offset, and a
+    // wrapped read brings the last element to the front.
+    CHECK(jf::argmax(jf::shift(a, {-7}, jf::boundary::wrap)).item() == far + 7);
+    CHECK(jf::argmin(jf::shift(a, {-1}, jf::boundary::wrap)).item() == 0);
+    CHECK(jf::sum(jf::cast<std::int64_t>(jf::shift(a, {n / 2}, jf::boundary::constant(std::int8_t{0})))).item() ==
+          n - n / 2 - 2 + 5 - 3);
 }
 
 TEST_CASE("3e9 bools: any, all and counting") {
