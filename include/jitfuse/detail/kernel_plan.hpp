@@ -68,15 +68,18 @@ struct scan_kernel {
 /// result (one flat index addresses all), vectorised when all are also 16-byte aligned.
 template <class... Es>
 layout layout_of(std::int64_t count, const Es&... es) {
-    bool flat = true, aligned = true;
-    const auto visit = [&](const auto& a) {
-        flat = flat && a.is_contiguous() && a.size() == count;
-        if constexpr (!generated_leaf<decltype(a)>)  // random leaves have no memory to align
-            aligned = aligned && reinterpret_cast<std::uintptr_t>(a.data()) % 16 == 0;
-    };
-    (for_each_indexed_leaf(es, visit), ...);
-    if (neighbour_axes<Es...>()) return layout::strided;  // neighbours are found by coordinates
-    return !flat ? layout::strided : aligned ? layout::flat_vector : layout::flat;
+    if constexpr (neighbour_axes<Es...>() != 0) {
+        return layout::strided;  // neighbours are found by coordinates
+    } else {
+        bool flat = true, aligned = true;
+        const auto visit = [&](const auto& a) {
+            flat = flat && a.is_contiguous() && a.size() == count;
+            if constexpr (!generated_leaf<decltype(a)>)  // random leaves have no memory to align
+                aligned = aligned && reinterpret_cast<std::uintptr_t>(a.data()) % 16 == 0;
+        };
+        (for_each_indexed_leaf(es, visit), ...);
+        return !flat ? layout::strided : aligned ? layout::flat_vector : layout::flat;
+    }
 }
 
 /// Codegen-check mode (`JITFUSE_CHECK_CODEGEN`): queues `src` to be compiled for `arch`;

@@ -90,18 +90,15 @@ struct shift_expr {
 };
 
 template <class E>
-inline constexpr bool is_shift_v = requires { requires std::remove_cvref_t<E>::is_shift; };
+struct shift_node : std::bool_constant<requires { requires E::is_shift; }> {};
+template <class E>
+inline constexpr bool is_shift_v = shift_node<std::remove_cvref_t<E>>::value;
 
 /// Does any node of `E` read neighbours? Then each loop axis must stay an axis of its own
-/// (no merging), and an array the pass writes must not be read anywhere in it.
+/// (no merging), and an array read under a shift must not be the one the pass writes.
 template <class E>
 constexpr bool reads_neighbours() {
-    if constexpr (is_shift_v<E>) return true;
-    else if constexpr (is_array_v<E>) return false;
-    else
-        return []<class... C>(std::type_identity<std::tuple<C...>>) {
-            return (reads_neighbours<std::remove_cvref_t<C>>() || ... || false);
-        }(std::type_identity<std::remove_cvref_t<decltype(std::declval<const E&>().children())>>{});
+    return is_shift_v<E> || any_below<shift_node, std::remove_cvref_t<E>>();
 }
 
 /// Calls `f(array)` for every array leaf of `e` below a shift: read at other positions than

@@ -57,14 +57,23 @@ void for_each_indexed_leaf(const E& e, F&& f) {
     });
 }
 
-/// Does the tree hold a reduction (or another node computed first) below its root?
-template <class E>
-constexpr bool has_nested_reduction() {
+/// Does a node strictly below the root of `E` satisfy `Pred` (a trait: `Pred<Node>::value`)?
+template <template <class> class Pred, class E>
+constexpr bool any_below() {
     if constexpr (is_array_v<E>) return false;
     else
         return []<class... C>(std::type_identity<std::tuple<C...>>) {
-            return ((computed_first<C> || has_nested_reduction<std::remove_cvref_t<C>>()) || ... || false);
+            return ((Pred<std::remove_cvref_t<C>>::value || any_below<Pred, std::remove_cvref_t<C>>()) || ... || false);
         }(std::type_identity<std::remove_cvref_t<decltype(std::declval<const E&>().children())>>{});
+}
+
+template <class E>
+struct computed_first_node : std::bool_constant<computed_first<E>> {};
+
+/// Does the tree hold a reduction (or another node computed first) below its root?
+template <class E>
+constexpr bool has_nested_reduction() {
+    return any_below<computed_first_node, E>();
 }
 
 template <class T, int R, class E>

@@ -77,6 +77,15 @@ loop_plan<R> make_loop_plan(const shape_t<R>& shape, const std::vector<shape_t<R
     return plan;
 }
 
+/// The element offset of the row at loop position `index` in an operand with loop strides
+/// `stride` (the last loop axis is the row itself).
+template <int R>
+std::int64_t row_offset(const std::array<std::int64_t, R>& index, const std::array<std::int64_t, R>& stride, int dims) {
+    std::int64_t offset = 0;
+    for (int g = 0; g + 1 < dims; ++g) offset += index[g] * stride[g];
+    return offset;
+}
+
 /// An array seen through the loop: its strides per loop axis and the start of the current row.
 template <class T, int R>
 struct loop_view {
@@ -91,10 +100,7 @@ struct loop_view {
         : base(data), stride(plan.loop_strides(plan.operand_strides(shape, strides))),
           inner_stride(stride[plan.dims - 1]) {}
 
-    void start_row(const std::array<std::int64_t, R>& index, int dims) {
-        row = base;
-        for (int g = 0; g + 1 < dims; ++g) row += index[g] * stride[g];
-    }
+    void start_row(const std::array<std::int64_t, R>& index, int dims) { row = base + row_offset<R>(index, stride, dims); }
 };
 
 /// A position in the loop: the index of every loop axis but the last, advanced row by row.

@@ -25,10 +25,7 @@ struct tile_eval<detail::random_expr<T, AR, Dist>, R> {
         : seed(e.seed), stride(plan.loop_strides(plan.operand_strides(e.shape(), e.strides()))),
           inner_stride(stride[plan.dims - 1]) {}
 
-    void start_row(const std::array<std::int64_t, R>& index, int dims) {
-        row = 0;
-        for (int g = 0; g + 1 < dims; ++g) row += index[g] * stride[g];
-    }
+    void start_row(const std::array<std::int64_t, R>& index, int dims) { row = row_offset<R>(index, stride, dims); }
     // Writes into the caller's memory when offered: a random array assigned alone is
     // computed in place. Consecutive counters: a plain integer loop the compiler vectorises.
     const T* eval(std::int64_t j, std::int64_t n, T* hint = nullptr) {
