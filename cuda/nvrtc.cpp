@@ -31,6 +31,8 @@ struct nvrtc_api {
     status (*get_program_log)(nvrtc_program, char*);
     status (*get_cubin_size)(nvrtc_program, std::size_t*);
     status (*get_cubin)(nvrtc_program, char*);
+    status (*get_ptx_size)(nvrtc_program, std::size_t*);
+    status (*get_ptx)(nvrtc_program, char*);
     std::string missing;  // why it could not be loaded; empty when loaded
 };
 
@@ -71,6 +73,8 @@ nvrtc_api load() {
     resolve(lib, "nvrtcGetProgramLog", api.get_program_log, m);
     resolve(lib, "nvrtcGetCUBINSize", api.get_cubin_size, m);
     resolve(lib, "nvrtcGetCUBIN", api.get_cubin, m);
+    resolve(lib, "nvrtcGetPTXSize", api.get_ptx_size, m);
+    resolve(lib, "nvrtcGetPTX", api.get_ptx, m);
     return api;
 #endif
 }
@@ -135,7 +139,8 @@ std::vector<std::string> nvrtc_options(bool fast_math) {
     return options;
 }
 
-compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, const std::vector<std::string>& options) {
+compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, const std::vector<std::string>& options,
+                              bool want_ptx) {
     const nvrtc_api& a = require_api();
     const auto start = std::chrono::steady_clock::now();
     const std::string prelude(device_prelude());
@@ -170,6 +175,12 @@ compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, 
     check(a, a.get_cubin_size(program, &size), "nvrtcGetCUBINSize");
     out.cubin.resize(size);
     check(a, a.get_cubin(program, out.cubin.data()), "nvrtcGetCUBIN");
+    if (want_ptx) {
+        check(a, a.get_ptx_size(program, &size), "nvrtcGetPTXSize");
+        out.ptx.resize(size);
+        check(a, a.get_ptx(program, out.ptx.data()), "nvrtcGetPTX");
+        while (!out.ptx.empty() && out.ptx.back() == '\0') out.ptx.pop_back();
+    }
     out.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return out;
 }

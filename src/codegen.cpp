@@ -138,31 +138,73 @@ class body_printer {
     std::vector<bool> declared_;
 };
 
-/// The kernel parameters: outputs, then leaves (arrays as pointers, scalars by value), then
-/// the strides of each when the layout is strided.
-std::string parameters(const kernel_ir& ir, bool strided, bool outputs) {
-    std::string p;
-    const std::string dims = "jf::dims<" + std::to_string(ir.rank) + ">";
+std::uint32_t dims_bytes(int rank) { return 8 * static_cast<std::uint32_t>(std::max(rank, 1)); }
+
+/// Parameter builders: each prints a declaration and states the bytes the host packs for it.
+kernel_param pointer_param(const std::string& pointee, const std::string& name) {
+    return {pointee + "* __restrict__ " + name, 8, 8};
+}
+kernel_param dims_param(int rank, const std::string& name) {
+    return {"jf::dims<" + std::to_string(rank) + "> " + name, dims_bytes(rank), 8};
+}
+kernel_param value_param(dtype t, const std::string& name) {
+    const auto bytes = static_cast<std::uint32_t>(size_of(t));
+    return {cuda_type(t) + " " + name, bytes, bytes};
+}
+kernel_param int_param(const std::string& name) { return {"int " + name, 4, 4}; }
+kernel_param int64_param(const std::string& name) { return {"jf::int64_t " + name, 8, 8}; }
+/// `jf::shift_args<R, T>`: R offsets, R extents (int64), then the fill, padded to 8 bytes.
+kernel_param shift_param(int rank, dtype t, const std::string& name) {
+    const std::uint32_t bytes = (16 * static_cast<std::uint32_t>(rank) + static_cast<std::uint32_t>(size_of(t)) + 7) / 8 * 8;
+    return {"const jf::shift_args<" + std::to_string(rank) + ", " + cuda_type(t) + "> " + name, bytes, 8};
+}
+
+/// The kernel parameters: outputs, then leaves in node order (arrays as pointers, scalars by
+/// value), each array followed by its strides when the layout is strided; then the shape
+/// (strided) and the element count. `pack_pass_arguments` (kernel_args.hpp) packs the same.
+std::vector<kernel_param> parameters(const kernel_ir& ir, bool strided, bool outputs) {
+    std::vector<kernel_param> p;
+    const auto strides = [&](const std::string& name) {
+        if (strided) p.push_back(dims_param(ir.rank, name));
+    };
     if (outputs)
         for (std::size_t k = 0; k < ir.output_types.size(); ++k) {
-            p += cuda_type(ir.output_types[k]) + "* __restrict__ out" + std::to_string(k) + ", ";
-            if (strided) p += dims + " so" + std::to_string(k) + ", ";
+            p.push_back(pointer_param(cuda_type(ir.output_types[k]), "out" + std::to_string(k)));
+            strides("so" + std::to_string(k));
         }
     for (const ir_node& n : ir.nodes) {
-        if (n.what == ir_node::kind::scalar)
-            p += cuda_type(n.result) + " p" + std::to_string(n.leaf) + ", ";
-        if (n.what == ir_node::kind::shift)
-            p += "const jf::shift_args<" + std::to_string(n.rank) + ", " + cuda_type(n.result) + "> p" + std::to_string(n.leaf) + ", ";
-        if (n.what == ir_node::kind::generated) {  // the seed, and strides of its flat index
-            p += "jf::uint64_t p" + std::to_string(n.leaf) + ", ";
-            if (strided) p += dims + " s" + std::to_string(n.leaf) + ", ";
+        const std::string name = "p" + std::to_string(n.leaf);
+        switch (n.what) {
+            case ir_node::kind::scalar: p.push_back(value_param(n.result, name)); break;
+            case ir_node::kind::shift: p.push_back(shift_param(n.rank, n.result, name)); break;
+            case ir_node::kind::generated:  // the seed, and strides of its flat index
+                p.push_back(value_param(dtype::uint64, name));
+                strides("s" + std::to_string(n.leaf));
+                break;
+            case ir_node::kind::array:
+                p.push_back(pointer_param("const " + cuda_type(n.result), name));
+                strides("s" + std::to_string(n.leaf));
+                break;
+            default: break;
         }
-        if (n.what != ir_node::kind::array) continue;
-        p += "const " + cuda_type(n.result) + "* __restrict__ p" + std::to_string(n.leaf) + ", ";
-        if (strided) p += dims + " s" + std::to_string(n.leaf) + ", ";
     }
-    if (strided) p += dims + " shape, ";
-    return p + "jf::int64_t n";
+    strides("shape");
+    p.push_back(int64_param("n"));
+    return p;
+}
+
+/// Opens `__global__` function `name` and records its parameters in `out`.
+void open_kernel(source_writer& w, generated_source& out, const std::string& name, std::vector<kernel_param> params) {
+    std::string list;
+    for (const kernel_param& p : params) list += (list.empty() ? "" : ", ") + p.declaration;
+    w.open("extern \"C\" __global__ void " + name + "(" + list + ")");
+    out.kernels.push_back({name, std::move(params)});
+}
+
+/// `params` followed by `more`.
+std::vector<kernel_param> operator+(std::vector<kernel_param> params, std::initializer_list<kernel_param> more) {
+    params.insert(params.end(), more);
+    return params;
 }
 
 constexpr const char* global_id = "jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x";
@@ -172,11 +214,10 @@ std::string strided_load(int leaf, const std::string& coord) {
     return "p" + std::to_string(leaf) + "[jf::offset(" + coord + ", s" + std::to_string(leaf) + ")]";
 }
 
-void print_map(const kernel_ir& ir, layout how, source_writer& w, std::vector<std::string>& names) {
+void print_map(const kernel_ir& ir, layout how, source_writer& w, generated_source& out) {
     body_printer body(ir, w);
     const bool strided = how == layout::strided;
-    names.push_back("jf_map");
-    w.open("extern \"C\" __global__ void jf_map(" + parameters(ir, strided, true) + ")");
+    open_kernel(w, out, "jf_map", parameters(ir, strided, true));
     const auto stores = [&](const std::function<std::string(std::size_t)>& at) {
         for (std::size_t k = 0; k < ir.outputs.size(); ++k)
             w.line(at(k) + " = " + body.arg(ir.outputs[k], ir.output_types[k]) + ";");
@@ -223,15 +264,14 @@ void print_map(const kernel_ir& ir, layout how, source_writer& w, std::vector<st
 }
 
 /// Whole reductions: per-block partial states, then one block merges them in a fixed order.
-void print_reduce_all(const kernel_ir& ir, layout how, source_writer& w, std::vector<std::string>& names) {
+void print_reduce_all(const kernel_ir& ir, layout how, source_writer& w, generated_source& out) {
     body_printer body(ir, w);
     const bool strided = how == layout::strided;
-    const std::string red = reducer_type(ir);
     const std::string root = body.arg(ir.outputs[0], ir.reduce_input);
-    names.push_back("jf_reduce");
-    names.push_back("jf_reduce_final");
-    w.line("typedef " + red + " R;");
-    w.open("extern \"C\" __global__ void jf_reduce(R::state* __restrict__ partial, " + parameters(ir, strided, false) + ")");
+    w.line("typedef " + reducer_type(ir) + " R;");
+    std::vector<kernel_param> params = parameters(ir, strided, false);
+    params.insert(params.begin(), pointer_param("R::state", "partial"));
+    open_kernel(w, out, "jf_reduce", std::move(params));
     w.line("R::state s = R::identity();");
     w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n; i += " + grid_stride + ")");
     if (strided) {
@@ -246,8 +286,8 @@ void print_reduce_all(const kernel_ir& ir, layout how, source_writer& w, std::ve
     w.line("s = jf::block_reduce<R>(s);");
     w.line("if (threadIdx.x == 0) partial[blockIdx.x] = s;");
     w.close();
-    w.open("extern \"C\" __global__ void jf_reduce_final(" + cuda_type(ir.output_types[0]) +
-           "* __restrict__ out0, const R::state* __restrict__ partial, int count, jf::int64_t n)");
+    open_kernel(w, out, "jf_reduce_final", {pointer_param(cuda_type(ir.output_types[0]), "out0"),
+                                            pointer_param("const R::state", "partial"), int_param("count"), int64_param("n")});
     w.line("R::state s = R::identity();");
     w.line("for (int b = threadIdx.x; b < count; b += blockDim.x) R::merge(s, partial[b]);");
     w.line("s = jf::block_reduce<R>(s);");
@@ -257,15 +297,15 @@ void print_reduce_all(const kernel_ir& ir, layout how, source_writer& w, std::ve
 
 /// Axis reductions. `outer` is the input shape with extent 1 on the reduced axis: output o
 /// unravels over it. Inner axis: one block per output; other axes: one thread per output.
-void print_reduce_axis(const kernel_ir& ir, source_writer& w, std::vector<std::string>& names) {
+void print_reduce_axis(const kernel_ir& ir, source_writer& w, generated_source& out) {
     body_printer body(ir, w);
     const std::string r = std::to_string(ir.rank);
     const std::string root = body.arg(ir.outputs[0], ir.reduce_input);
     w.line("typedef " + reducer_type(ir) + " R;");
-    const std::string params = parameters(ir, true, true) + ", jf::dims<" + r + "> outer, int axis, jf::int64_t length";
+    const auto params = parameters(ir, true, true) + std::initializer_list<kernel_param>{
+                            dims_param(ir.rank, "outer"), int_param("axis"), int64_param("length")};
     if (ir.reduce_inner_axis) {
-        names.push_back("jf_reduce_rows");
-        w.open("extern \"C\" __global__ void jf_reduce_rows(" + params + ")");
+        open_kernel(w, out, "jf_reduce_rows", params);
         w.open("for (jf::int64_t o = blockIdx.x; o < n; o += gridDim.x)");
         w.line("jf::int64_t coord[" + r + "];");
         w.line("jf::unravel(o, outer, coord);");
@@ -273,8 +313,7 @@ void print_reduce_axis(const kernel_ir& ir, source_writer& w, std::vector<std::s
         w.line("R::state s = R::identity();");
         w.open("for (jf::int64_t k = threadIdx.x; k < length; k += blockDim.x)");
     } else {
-        names.push_back("jf_reduce_columns");
-        w.open("extern \"C\" __global__ void jf_reduce_columns(" + params + ")");
+        open_kernel(w, out, "jf_reduce_columns", params);
         w.open(std::string("for (jf::int64_t o = ") + global_id + "; o < n; o += " + grid_stride + ")");
         w.line("jf::int64_t coord[" + r + "];");
         w.line("jf::unravel(o, outer, coord);");
@@ -302,16 +341,15 @@ void print_reduce_axis(const kernel_ir& ir, source_writer& w, std::vector<std::s
 /// axis in order, so a scan of one long line is serial (a block-parallel scan would fix it);
 /// a rolling window runs one thread per output and folds its `window` inputs directly
 /// (window reads per output, fine for short windows).
-void print_scan(const kernel_ir& ir, source_writer& w, std::vector<std::string>& names) {
+void print_scan(const kernel_ir& ir, source_writer& w, generated_source& out) {
     body_printer body(ir, w);
     const std::string r = std::to_string(ir.rank);
     const std::string v = cuda_type(ir.output_types[0]);
     const std::string x = body.arg(ir.outputs[0], ir.output_types[0]);
     const bool rolling = ir.scan.starts_with("rolling_");
     w.line("typedef jf::" + std::string(ir.scan) + "_op<" + v + "> S;");
-    names.push_back("jf_scan");
-    w.open("extern \"C\" __global__ void jf_scan(" + parameters(ir, true, true) + ", jf::dims<" + r +
-           "> outer, int axis, jf::int64_t length, jf::int64_t window)");
+    open_kernel(w, out, "jf_scan", parameters(ir, true, true) + std::initializer_list<kernel_param>{
+                dims_param(ir.rank, "outer"), int_param("axis"), int64_param("length"), int64_param("window")});
     w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n; i += " + grid_stride + ")");
     w.line("jf::int64_t coord[" + r + "];");
     if (rolling) {
@@ -415,10 +453,10 @@ generated_source generate_cuda(const kernel_ir& ir, layout how) {
     w.line("#include \"" + std::string(prelude_name) + "\"");
     w.line("");
     print_user_functions(ir, w);
-    if (!ir.scan.empty()) print_scan(ir, w, out.kernel_names);
-    else if (ir.reducer.empty()) print_map(ir, how, w, out.kernel_names);
-    else if (ir.reduce_whole) print_reduce_all(ir, how, w, out.kernel_names);
-    else print_reduce_axis(ir, w, out.kernel_names);
+    if (!ir.scan.empty()) print_scan(ir, w, out);
+    else if (ir.reducer.empty()) print_map(ir, how, w, out);
+    else if (ir.reduce_whole) print_reduce_all(ir, how, w, out);
+    else print_reduce_axis(ir, w, out);
     out.source = w.str();
     out.id = fingerprint_of(out.source);
     return out;

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Codegen-check mode: every kernel the CPU fallback's passes would launch on a GPU is compiled
-// with NVRTC. Distinct sources are batched, up to `batch_size` kernels per NVRTC program (each
-// in its own namespace), which makes checking a whole test suite affordable; a batch that
-// fails is recompiled kernel by kernel to report exactly which source NVRTC rejects.
+// with NVRTC, and the parameters NVRTC compiled (read from the PTX) are compared with those
+// codegen recorded, which the host packs arguments by. Distinct sources are batched, up to
+// `batch_size` kernels per NVRTC program (each in its own namespace), which makes checking a
+// whole test suite affordable; a batch that fails is recompiled kernel by kernel to report
+// exactly which source NVRTC rejects.
 #include <cstdio>
+#include <cstdlib>
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <unordered_set>
@@ -20,11 +24,11 @@ constexpr std::size_t batch_size = 48;
 
 /// One program holding many generated sources: each kernel body in namespace k<i>, with C++
 /// linkage so that equal kernel names do not collide.
-std::string combine(const std::vector<std::string>& sources) {
+std::string combine(const std::vector<generated_source>& sources) {
     const std::string include = "#include \"" + std::string(prelude_name) + "\"\n";
     std::string out = include;
     for (std::size_t i = 0; i < sources.size(); ++i) {
-        std::string body = sources[i];
+        std::string body = sources[i].source;
         if (const auto at = body.find(include); at != std::string::npos) body.erase(at, include.size());
         for (std::size_t at; (at = body.find("extern \"C\" ")) != std::string::npos;) body.erase(at, 11);
         out += "namespace k" + std::to_string(i) + " {\n" + body + "}\n";
@@ -32,14 +36,30 @@ std::string combine(const std::vector<std::string>& sources) {
     return out;
 }
 
+/// Source `index` of a combined program (from the mangled `k<i>::name`) and the kernel's
+/// name; an unmangled name (one source alone) is source 0.
+std::pair<std::size_t, std::string> entry_origin(const std::string& name) {
+    if (!name.starts_with("_ZN")) return {0, name};
+    const char* at = name.c_str() + 3;
+    const auto part = [&] {
+        char* end = nullptr;
+        const long length = std::strtol(at, &end, 10);
+        std::string text(end, static_cast<std::size_t>(length));
+        at = end + length;
+        return text;
+    };
+    const std::string ns = part();
+    return {std::stoul(ns.substr(1)), part()};
+}
+
 class checker {
   public:
-    void add(const std::string& source, std::string_view arch) {
-        std::vector<std::string> batch;
+    void add(const generated_source& source, std::string_view arch) {
+        std::vector<generated_source> batch;
         {
             std::lock_guard lock(mutex_);
             arch_ = arch;
-            if (!seen_.insert(source).second) return;
+            if (!seen_.insert(source.source).second) return;
             pending_.push_back(source);
             if (pending_.size() < batch_size) return;
             batch.swap(pending_);
@@ -48,7 +68,7 @@ class checker {
     }
 
     int finish() {
-        std::vector<std::string> batch;
+        std::vector<generated_source> batch;
         {
             std::lock_guard lock(mutex_);
             batch.swap(pending_);
@@ -62,27 +82,51 @@ class checker {
     }
 
   private:
-    void compile(const std::vector<std::string>& batch) {
+    void compile(const std::vector<generated_source>& batch) {
         try {
-            nvrtc_compile(combine(batch), arch_, nvrtc_options(false));
+            compare(batch, nvrtc_compile(combine(batch), arch_, nvrtc_options(false), true).ptx);
             return;
         } catch (const compile_error&) {
         }
         for (const auto& source : batch) {
             try {
-                nvrtc_compile(source, arch_, nvrtc_options(false));
+                compare({source}, nvrtc_compile(source.source, arch_, nvrtc_options(false), true).ptx);
             } catch (const compile_error& e) {
-                std::fprintf(stderr, "jitfuse codegen check: %s\n", e.what());
-                std::lock_guard lock(mutex_);
-                ++failures_;
+                report(e.what());
             }
         }
+    }
+
+    /// Every kernel of `batch` against its entry in the compiled PTX.
+    void compare(const std::vector<generated_source>& batch, const std::string& ptx) {
+        std::vector<std::size_t> found(batch.size(), 0);
+        for (const ptx_entry& entry : ptx_entries(ptx)) {
+            const auto [index, name] = entry_origin(entry.name);
+            const generated_source& src = batch.at(index);
+            const auto kernel = std::find_if(src.kernels.begin(), src.kernels.end(), [&](const kernel_entry& k) { return k.name == name; });
+            if (kernel == src.kernels.end()) {
+                report("the PTX holds kernel " + name + ", which codegen did not record, for:\n" + src.source);
+                continue;
+            }
+            ++found[index];
+            if (const std::string why = parameter_mismatch(*kernel, entry); !why.empty())
+                report(why + " in:\n" + src.source);
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            if (found[i] != batch[i].kernels.size())
+                report("the PTX lacks kernels codegen recorded for:\n" + batch[i].source);
+    }
+
+    void report(const std::string& what) {
+        std::fprintf(stderr, "jitfuse codegen check: %s\n", what.c_str());
+        std::lock_guard lock(mutex_);
+        ++failures_;
     }
 
     std::mutex mutex_;
     std::string arch_;
     std::unordered_set<std::string> seen_;
-    std::vector<std::string> pending_;
+    std::vector<generated_source> pending_;
     int failures_ = 0;
 };
 
@@ -93,7 +137,47 @@ checker& instance() {
 
 }  // namespace
 
-void check_codegen(const generated_source& src, std::string_view arch) { instance().add(src.source, arch); }
+std::vector<ptx_entry> ptx_entries(std::string_view ptx) {
+    std::vector<ptx_entry> out;
+    for (std::size_t at = ptx.find(".entry "); at != std::string_view::npos; at = ptx.find(".entry ", at + 1)) {
+        const std::size_t open = ptx.find('(', at), close = ptx.find(')', open);
+        ptx_entry entry;
+        entry.name = std::string(ptx.substr(at + 7, open - at - 7));
+        const std::string_view list = ptx.substr(open + 1, close - open - 1);
+        for (std::size_t p = list.find(".param"); p != std::string_view::npos; p = list.find(".param", p + 1)) {
+            const std::string_view decl = list.substr(p, list.find_first_of(",\n", p) - p);
+            if (const std::size_t align = decl.find(".align "); align != std::string_view::npos) {
+                // `.param .align A .b8 NAME[SIZE]`: an aggregate
+                const auto a = static_cast<std::uint32_t>(std::stoul(std::string(decl.substr(align + 7))));
+                const auto size = static_cast<std::uint32_t>(std::stoul(std::string(decl.substr(decl.find('[') + 1))));
+                entry.params.push_back({size, a});
+            } else {
+                // `.param .u64 NAME`: a scalar of 8, 16, 32 or 64 bits
+                const std::size_t type = decl.find('.', 6) + 2;
+                const auto bytes = static_cast<std::uint32_t>(std::stoul(std::string(decl.substr(type))) / 8);
+                entry.params.push_back({bytes, bytes});
+            }
+        }
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+std::string parameter_mismatch(const kernel_entry& kernel, const ptx_entry& compiled) {
+    const std::string head = "the parameters codegen recorded for " + kernel.name + " differ from the compiled ones: ";
+    if (kernel.params.size() != compiled.params.size())
+        return head + std::to_string(kernel.params.size()) + " recorded, " + std::to_string(compiled.params.size()) + " compiled";
+    for (std::size_t i = 0; i < kernel.params.size(); ++i) {
+        const kernel_param& p = kernel.params[i];
+        if (p.size != compiled.params[i].size || p.align != compiled.params[i].align)
+            return head + "parameter " + std::to_string(i) + " (" + p.declaration + ") recorded as " + std::to_string(p.size) +
+                   " bytes aligned to " + std::to_string(p.align) + ", compiled as " + std::to_string(compiled.params[i].size) +
+                   " aligned to " + std::to_string(compiled.params[i].align);
+    }
+    return {};
+}
+
+void check_codegen(const generated_source& src, std::string_view arch) { instance().add(src, arch); }
 
 int finish_codegen_check() { return instance().finish(); }
 

@@ -27,8 +27,8 @@ kernel_info describe_launch(const pass_plan& plan) {
     kernel_info info;
     info.source = plan.src->source;
     info.headers.emplace(std::string(prelude_name), std::string(device_prelude()));
-    info.kernel_names = plan.src->kernel_names;
-    info.kernel_name = plan.src->kernel_names.front();
+    for (const kernel_entry& k : plan.src->kernels) info.kernel_names.push_back(k.name);
+    info.kernel_name = info.kernel_names.front();
     info.layout = layout_name(plan.how);
     const std::int64_t blocks =
         plan.unit == launch_unit::block ? plan.items : (plan.items + threads_per_block - 1) / threads_per_block;

@@ -101,7 +101,7 @@ kernel_binary from_disk(const disk_cache& disk, const generated_source& src, con
     switch (e.status) {
         case entry_status::ok:
             c.disk_cache_hits.fetch_add(1, std::memory_order_relaxed);
-            log(log_level::debug, "loaded " + src.kernel_names.front() + " for " + target.arch + " from the disk cache");
+            log(log_level::debug, "loaded " + src.kernels.front().name + " for " + target.arch + " from the disk cache");
             return std::make_shared<const std::vector<char>>(std::move(e.binary));
         case entry_status::missing:
             why = "not in the disk cache (key " + cache_key(src.source, target).hex() + ")";
@@ -141,7 +141,7 @@ kernel_binary compiled_binary(const generated_source& src, std::string_view arch
     c.compile_microseconds.fetch_add(static_cast<std::uint64_t>(k.milliseconds * 1e3), std::memory_order_relaxed);
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f", k.milliseconds);
-    log(log_level::info, "compiled " + src.kernel_names.front() + " for " + target.arch + " in " + ms +
+    log(log_level::info, "compiled " + src.kernels.front().name + " for " + target.arch + " in " + ms +
                              " ms: " + memory().why_new(key) + "; " + disk_why);
     if (disk) disk->store(src.source, target, k.cubin);
     memory().remember(key);

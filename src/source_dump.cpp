@@ -19,7 +19,7 @@ void dump_source(const generated_source& src, const fs::path& dir) {
     if (!written.emplace(dir, id).second) return;
     std::error_code ec;
     fs::create_directories(dir / fs::path(prelude_name).parent_path(), ec);
-    const fs::path file = dir / (src.kernel_names.front() + "." + id + ".cu");
+    const fs::path file = dir / (src.kernels.front().name + "." + id + ".cu");
     const bool prelude_ok = !written.emplace(dir, "prelude").second ||
                             write_file_atomically(dir / prelude_name, device_prelude(), 0644).empty();
     if (ec || !prelude_ok || !write_file_atomically(file, src.source, 0644).empty())

@@ -72,7 +72,9 @@ int warm(const std::vector<std::string>& paths, const std::vector<std::string>& 
             continue;
         }
         const auto id = jf::detail::fingerprint_of(text);
-        sources.push_back({std::move(text), std::move(names), id});
+        std::vector<jf::detail::kernel_entry> kernels;  // compiling needs the names, not the parameters
+        for (auto& name : names) kernels.push_back({std::move(name), {}});
+        sources.push_back({std::move(text), std::move(kernels), id});
     }
     const auto before = jf::stats();
     const auto start = std::chrono::steady_clock::now();

@@ -61,9 +61,7 @@ pass_plan plan_scan(const scan_expr<Op, A>& e) {
     using V = typename scan_expr<Op, A>::value_type;
     const auto shape = e.shape();
     const std::int64_t count = element_count<A::rank>(shape);
-    std::int64_t lines = 1;
-    for (int d = 0; d < A::rank; ++d)
-        if (d != e.axis) lines *= shape[d];
+    const std::int64_t lines = element_count<A::rank>(outer_shape<A::rank>(shape, static_cast<int>(e.axis)));
     const auto& src = source_for<scan_kernel<Op, std::remove_cvref_t<decltype(bound)>>>(layout::strided, 0);
     return {&src, layout::strided, Op::rolling ? count : lines, launch_unit::thread, bytes_of_arrays(bound),
             static_cast<std::uint64_t>(count) * sizeof(V)};

@@ -2,6 +2,7 @@
 #pragma once
 /// \file CUDA source generation from a kernel description (host-only: works without a GPU).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,10 +12,24 @@
 
 namespace jitfuse::detail {
 
+/// One kernel parameter as the device ABI sees it: where the host packs its bytes.
+struct kernel_param {
+    std::string declaration;  ///< as printed, e.g. `jf::dims<2> s0`
+    std::uint32_t size;
+    std::uint32_t align;
+    friend bool operator==(const kernel_param&, const kernel_param&) = default;
+};
+
+/// A `__global__` function of a generated source.
+struct kernel_entry {
+    std::string name;
+    std::vector<kernel_param> params;
+};
+
 struct generated_source {
     std::string source;
-    std::vector<std::string> kernel_names;  ///< in launch order
-    fingerprint id;                         ///< of `source`: names the kernel in the caches
+    std::vector<kernel_entry> kernels;  ///< in launch order
+    fingerprint id;                     ///< of `source`: names the kernel in the caches
 };
 
 /// The CUDA source of `ir` for memory walked as `how`. Deterministic: the same description

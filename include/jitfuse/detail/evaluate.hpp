@@ -16,6 +16,7 @@
 #include "../stats.hpp"
 #include "jitfuse/cpu/elementwise.hpp"
 #include "jitfuse/cpu/reduce.hpp"
+#include "kernel_args.hpp"
 #include "kernel_plan.hpp"
 #include "shift_expr.hpp"
 #include "walk.hpp"
@@ -96,7 +97,8 @@ void prepare_target(array<T, R>& target, const std::type_identity_t<shape_t<R>>&
         if (target.strides()[d] == 0 && target.shape()[d] > 1) throw_broadcast_target(target.shape(), target.strides());
 }
 
-/// When codegen is observed (dump, check), generates the CUDA kernel of a pass the CPU runs.
+/// When codegen is observed (dump, check), generates the CUDA kernel of a pass the CPU runs
+/// and packs the arguments a launch would pass it, which must fit the kernel's parameters.
 template <int R, class Outs, class Exprs>
 void observe_map_codegen(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
     if (!codegen_observed()) return;
@@ -107,17 +109,33 @@ void observe_map_codegen(const shape_t<R>& shape, const Outs& outs, const Exprs&
     using kind = decltype([]<class... O, class... E>(std::type_identity<std::tuple<O...>>, std::type_identity<std::tuple<E...>>) {
         return map_kernel<std::tuple<typename std::remove_cvref_t<O>::value_type...>, std::remove_cvref_t<E>...>{};
     }(std::type_identity<Outs>{}, std::type_identity<Exprs>{}));
-    observe_generated(source_for<kind>(how, 0));
+    const generated_source& src = source_for<kind>(how, 0);
+    observe_generated(src);
+    check_arguments(map_arguments<R>(shape, outs, exprs, how), src.kernels[0]);
 }
 
-/// The same for a reduction: whole (variant 0), along the last axis (1) or along another
-/// axis (2).
+/// The same for a whole reduction (its two kernels).
 template <class Red, class A>
-void observe_reduce_codegen(const A& input, int variant) {
+void observe_reduce_codegen(const A& input) {
     if (!codegen_observed()) return;
-    const std::int64_t count = element_count<loop_rank<A::rank>>(loop_shape(input.shape()));
-    const layout how = variant != 0 || layout_of(count, input) == layout::strided ? layout::strided : layout::flat;
-    observe_generated(source_for<reduce_kernel<Red, A>>(how, variant, variant == 0, variant == 1));
+    const auto shape = loop_shape(input.shape());
+    const std::int64_t count = element_count<loop_rank<A::rank>>(shape);
+    const layout how = layout_of(count, input) == layout::strided ? layout::strided : layout::flat;
+    const generated_source& src = source_for<reduce_kernel<Red, A>>(how, 0, true, false);
+    observe_generated(src);
+    check_arguments(reduce_arguments<loop_rank<A::rank>>(nullptr, input, shape, how), src.kernels[0]);
+    check_arguments(reduce_final_arguments(nullptr, nullptr, 1, count), src.kernels[1]);
+}
+
+/// The same for a reduction of `input` along `axis` into `target`: along the last axis
+/// (variant 1) or another one (2).
+template <class Red, class A, class T, int R>
+void observe_axis_reduce_codegen(const A& input, const array<T, R>& target, int axis) {
+    if (!codegen_observed()) return;
+    const bool inner = axis == A::rank - 1;
+    const generated_source& src = source_for<reduce_kernel<Red, A>>(layout::strided, inner ? 1 : 2, false, inner);
+    observe_generated(src);
+    check_arguments(axis_arguments<A::rank>(target, input, input.shape(), axis, target.size()), src.kernels[0]);
 }
 
 /// One elementwise pass: `exprs` (free of reductions) into `outs`, all of shape `shape`.
@@ -138,7 +156,7 @@ auto reduce_value(const A& input) {
     const auto shape = loop_shape(input.shape());
     if (Red::needs_elements && element_count<loop_rank<A::rank>>(shape) == 0)
         throw_empty_reduction(Red::name, input.shape());
-    observe_reduce_codegen<Red>(bound, 0);
+    observe_reduce_codegen<Red>(bound);
     auto value = cpu::reduce_all<Red, loop_rank<A::rank>>(bound, shape, config().fast_math);
     count_pass(bytes_of_arrays(bound), 0);
     return value;
@@ -162,7 +180,7 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
             assign(target, tmp);
             return;
         }
-        observe_reduce_codegen<Red>(bound, e.axis == A::rank - 1 ? 1 : 2);
+        observe_axis_reduce_codegen<Red>(bound, target, static_cast<int>(e.axis));
         cpu::reduce_axis<Red, A::rank>(bound, in_shape, static_cast<int>(e.axis), target, config().fast_math);
         count_pass(bytes_of_arrays(bound), bytes_of_arrays(target));
     }

@@ -19,11 +19,17 @@
 
 namespace jitfuse::detail {
 
-/// When codegen is observed (dump, check), generates the CUDA kernel of a scan the CPU runs.
-template <class Op, class B>
-void observe_scan_codegen() {
+/// When codegen is observed (dump, check), generates the CUDA kernel of a scan the CPU runs
+/// and packs the arguments a launch would pass it, which must fit its parameters.
+template <class Op, class T, int R, class B>
+void observe_scan_codegen(const array<T, R>& target, const B& bound, int axis, std::int64_t window) {
     if (!codegen_observed()) return;
-    observe_generated(source_for<scan_kernel<Op, B>>(layout::strided, 0));
+    const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
+    observe_generated(src);
+    const std::int64_t lines = element_count<R>(outer_shape<R>(target.shape(), axis));
+    kernel_args args = axis_arguments<R>(target, bound, target.shape(), axis, Op::rolling ? target.size() : lines);
+    args.push(window);
+    check_arguments(args, src.kernels[0]);
 }
 
 /// `b` read in type V (as it is when it already has that type).
@@ -67,7 +73,7 @@ void assign_scan(array<T, R>& target, const scan_expr<Op, A>& e) {
         return;
     }
     if constexpr (std::is_same_v<T, V>) {
-        observe_scan_codegen<Op, std::remove_cvref_t<decltype(bound)>>();
+        observe_scan_codegen<Op>(target, bound, static_cast<int>(e.axis), e.window);
         cpu::run_elementwise<R>(e.shape(), std::tie(target), std::tuple{converted_to<V>(bound)}, config().fast_math);
         try {
             cpu::scan_in_place<Op>(target, static_cast<int>(e.axis), e.window);

@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
 #include <tuple>
 #include <type_traits>
 
@@ -83,8 +86,24 @@ layout layout_of(std::int64_t count, const Es&... es) {
 }
 
 /// Codegen-check mode (`JITFUSE_CHECK_CODEGEN`): queues `src` to be compiled for `arch`;
-/// distinct sources are compiled in batches, many kernels per NVRTC program.
+/// distinct sources are compiled in batches, many kernels per NVRTC program, and the
+/// parameters of each compiled kernel are compared with those codegen recorded.
 void check_codegen(const generated_source& src, std::string_view arch);
+
+/// A kernel of compiled PTX: its (possibly mangled) name and the bytes of each parameter.
+struct ptx_entry {
+    struct param {
+        std::uint32_t size, align;
+    };
+    std::string name;
+    std::vector<param> params;
+};
+
+/// The `.entry` functions of `ptx` with their parameter lists.
+std::vector<ptx_entry> ptx_entries(std::string_view ptx);
+
+/// Empty when `kernel`'s recorded parameters are those `compiled` has, else what differs.
+std::string parameter_mismatch(const kernel_entry& kernel, const ptx_entry& compiled);
 
 /// `JITFUSE_DUMP`: writes `src` into `dir` (once per source and process) as
 /// `<kernel>.<id>.cu`, next to the prelude it includes, so that `nvcc -I <dir>` and

@@ -11,6 +11,7 @@ namespace jitfuse::detail {
 
 struct compiled_kernel {
     std::vector<char> cubin;
+    std::string ptx;  ///< only when asked for
     double milliseconds = 0;
 };
 
@@ -19,9 +20,9 @@ std::vector<std::string> nvrtc_options(bool fast_math);
 
 /// Compiles `source` (which includes the device prelude) to a CUBIN for `arch` ("sm_90").
 /// A rejected source is a `compile_error` carrying the numbered source and the NVRTC log;
-/// no NVRTC at all is a `device_error` saying why.
+/// no NVRTC at all is a `device_error` saying why. `want_ptx` also returns the PTX.
 compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch,
-                              const std::vector<std::string>& options);
+                              const std::vector<std::string>& options, bool want_ptx = false);
 
 /// Empty when NVRTC can be used here, else the reason it cannot.
 std::string nvrtc_unavailable_reason();

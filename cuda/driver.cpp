@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: Apache-2.0
+// The CUDA driver API through dlopen: the few entry points jitfuse uses are declared here (the
+// ABI of cuda.h, which is stable), so building needs no CUDA toolkit and running needs no
+// driver. One probe per process finds the GPUs; each gets its primary context, one
+// non-blocking stream that orders all its work, and a memory pool that keeps freed memory.
+#include "jitfuse/detail/cuda_driver.hpp"
+
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "jitfuse/detail/nvrtc.hpp"
+#include "jitfuse/error.hpp"
+#include "jitfuse/stats.hpp"
+
+namespace jitfuse::detail::cuda {
+namespace {
+
+using result = int;  // CUresult; 0 is CUDA_SUCCESS
+using device_handle = int;
+using context = struct context_opaque*;
+using stream = struct stream_opaque*;
+using module = struct module_opaque*;
+using function = struct function_opaque*;
+using memory_pool = struct memory_pool_opaque*;
+using device_pointer = unsigned long long;
+
+// cuda.h values jitfuse reads.
+constexpr result error_out_of_memory = 2;
+constexpr result error_stub_library = 34;
+constexpr result error_insufficient_driver = 35;
+constexpr result error_no_device = 100;
+constexpr result error_illegal_address = 700;
+constexpr result error_launch_failed = 719;
+constexpr int attribute_multiprocessors = 16;
+constexpr int attribute_compute_major = 75;
+constexpr int attribute_compute_minor = 76;
+constexpr unsigned stream_non_blocking = 1;
+constexpr int pool_release_threshold = 4;
+
+struct driver_api {
+    result (*init)(unsigned);
+    result (*get_error_name)(result, const char**);
+    result (*get_error_string)(result, const char**);
+    result (*device_count)(int*);
+    result (*device_get)(device_handle*, int);
+    result (*device_attribute)(int*, int, device_handle);
+    result (*device_name)(char*, int, device_handle);
+    result (*primary_context_retain)(context*, device_handle);
+    result (*set_current)(context);
+    result (*stream_create)(stream*, unsigned);
+    result (*stream_synchronize)(stream);
+    result (*default_pool)(memory_pool*, device_handle);
+    result (*pool_set_attribute)(memory_pool, int, void*);
+    result (*alloc_async)(device_pointer*, std::size_t, stream);
+    result (*free_async)(device_pointer, stream);
+    result (*copy_to_device)(device_pointer, const void*, std::size_t, stream);
+    result (*copy_to_host)(void*, device_pointer, std::size_t, stream);
+    result (*module_load)(module*, const void*);
+    result (*module_function)(function*, module, const char*);
+    result (*launch)(function, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, stream, void**, void**);
+};
+
+template <class F>
+void resolve(void* lib, const char* name, F& fn, std::string& missing) {
+    fn = reinterpret_cast<F>(dlsym(lib, name));
+    if (!fn && missing.empty())
+        missing = std::string("the CUDA driver lacks ") + name + " (jitfuse needs a driver for CUDA 11.2 or newer)";
+}
+
+std::string error_name(const driver_api& api, result r) {
+    const char* name = nullptr;
+    const char* text = nullptr;
+    if (api.get_error_name(r, &name) != 0 || !name) return "CUDA error " + std::to_string(r);
+    api.get_error_string(r, &text);
+    return std::string(name) + (text ? std::string(" (") + text + ")" : "");
+}
+
+struct loaded_module {
+    kernel_binary binary;  // keeps the CUBIN, and so the map's key, alive
+    module handle = nullptr;
+    std::unordered_map<std::string, function> functions;
+};
+
+struct gpu_state {
+    gpu_info info;
+    context ctx = nullptr;
+    stream queue = nullptr;
+    std::mutex modules_mutex;
+    std::unordered_map<const std::vector<char>*, loaded_module> modules;
+};
+
+struct runtime {
+    driver_api api{};
+    std::string reason;  // why CUDA cannot be used; empty when it can
+    std::vector<std::unique_ptr<gpu_state>> gpus;
+};
+
+/// Why cuInit refused, as a user would want to hear it.
+std::string init_failure(const driver_api& api, result r) {
+    switch (r) {
+        case error_stub_library:
+            return "the libcuda found is the CUDA toolkit's stub library, not a driver (is the NVIDIA driver installed?)";
+        case error_no_device: return "no GPU (the CUDA driver sees none)";
+        case error_insufficient_driver: return "the NVIDIA driver is older than this CUDA version needs";
+        default: return "cuInit failed: " + error_name(api, r);
+    }
+}
+
+/// Sets up GPU `i`'s context, stream and pool; returns why it cannot, or "".
+std::string open_gpu(const driver_api& api, int i, gpu_state& g) {
+    device_handle dev = 0;
+    int major = 0, minor = 0;
+    char name[256] = {};
+    const auto fail = [&](const char* call, result r) {
+        return "cuda:" + std::to_string(i) + ": " + call + " failed: " + error_name(api, r);
+    };
+    if (result r = api.device_get(&dev, i)) return fail("cuDeviceGet", r);
+    if (result r = api.device_attribute(&major, attribute_compute_major, dev)) return fail("cuDeviceGetAttribute", r);
+    if (result r = api.device_attribute(&minor, attribute_compute_minor, dev)) return fail("cuDeviceGetAttribute", r);
+    if (result r = api.device_attribute(&g.info.multiprocessors, attribute_multiprocessors, dev))
+        return fail("cuDeviceGetAttribute", r);
+    if (result r = api.device_name(name, sizeof(name) - 1, dev)) return fail("cuDeviceGetName", r);
+    g.info.name = name;
+    g.info.arch = "sm_" + std::to_string(major) + std::to_string(minor);
+    if (result r = api.primary_context_retain(&g.ctx, dev)) return fail("cuDevicePrimaryCtxRetain", r);
+    if (result r = api.set_current(g.ctx)) return fail("cuCtxSetCurrent", r);
+    if (result r = api.stream_create(&g.queue, stream_non_blocking)) return fail("cuStreamCreate", r);
+    // Freed memory stays in the pool for the next allocation instead of going back to the
+    // driver at every synchronization: allocations then cost what a cached allocator costs.
+    memory_pool pool = nullptr;
+    std::uint64_t keep_all = std::numeric_limits<std::uint64_t>::max();
+    if (result r = api.default_pool(&pool, dev)) return fail("cuDeviceGetDefaultMemPool", r);
+    if (result r = api.pool_set_attribute(pool, pool_release_threshold, &keep_all)) return fail("cuMemPoolSetAttribute", r);
+    return {};
+}
+
+runtime probe() {
+    runtime rt;
+#ifdef JITFUSE_NO_CUDA
+    rt.reason = "jitfuse was built with JITFUSE_ENABLE_CUDA=OFF";
+    return rt;
+#else
+    // The driver installs libcuda.so.1; plain libcuda.so is a development link, or the
+    // toolkit's stub when its folder is on the library path (then cuInit says so).
+    void* lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) lib = dlopen("libcuda.so", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        rt.reason = "no CUDA driver (libcuda.so.1 not found)";
+        return rt;
+    }
+    driver_api& a = rt.api;
+    std::string& m = rt.reason;
+    resolve(lib, "cuInit", a.init, m);
+    resolve(lib, "cuGetErrorName", a.get_error_name, m);
+    resolve(lib, "cuGetErrorString", a.get_error_string, m);
+    resolve(lib, "cuDeviceGetCount", a.device_count, m);
+    resolve(lib, "cuDeviceGet", a.device_get, m);
+    resolve(lib, "cuDeviceGetAttribute", a.device_attribute, m);
+    resolve(lib, "cuDeviceGetName", a.device_name, m);
+    resolve(lib, "cuDevicePrimaryCtxRetain", a.primary_context_retain, m);
+    resolve(lib, "cuCtxSetCurrent", a.set_current, m);
+    resolve(lib, "cuStreamCreate", a.stream_create, m);
+    resolve(lib, "cuStreamSynchronize", a.stream_synchronize, m);
+    resolve(lib, "cuDeviceGetDefaultMemPool", a.default_pool, m);
+    resolve(lib, "cuMemPoolSetAttribute", a.pool_set_attribute, m);
+    resolve(lib, "cuMemAllocAsync", a.alloc_async, m);
+    resolve(lib, "cuMemFreeAsync", a.free_async, m);
+    resolve(lib, "cuMemcpyHtoDAsync_v2", a.copy_to_device, m);
+    resolve(lib, "cuMemcpyDtoHAsync_v2", a.copy_to_host, m);
+    resolve(lib, "cuModuleLoadData", a.module_load, m);
+    resolve(lib, "cuModuleGetFunction", a.module_function, m);
+    resolve(lib, "cuLaunchKernel", a.launch, m);
+    if (!m.empty()) return rt;
+    if (result r = a.init(0)) {
+        m = init_failure(a, r);
+        return rt;
+    }
+    int count = 0;
+    if (result r = a.device_count(&count)) {
+        m = "cuDeviceGetCount failed: " + error_name(a, r);
+        return rt;
+    }
+    if (count == 0) {
+        m = "no GPU (the CUDA driver sees none)";
+        return rt;
+    }
+    if (const std::string why = nvrtc_unavailable_reason(); !why.empty()) {
+        m = "kernels cannot be compiled: " + why;
+        return rt;
+    }
+    for (int i = 0; i < count; ++i) {
+        auto g = std::make_unique<gpu_state>();
+        if (std::string why = open_gpu(a, i, *g); !why.empty()) {
+            m = std::move(why);
+            rt.gpus.clear();
+            return rt;
+        }
+        rt.gpus.push_back(std::move(g));
+    }
+    return rt;
+#endif
+}
+
+runtime& instance() {
+    static runtime rt = probe();
+    return rt;
+}
+
+/// GPU `index`, its context current on this thread.
+gpu_state& use(int index) {
+    runtime& rt = instance();
+    if (!rt.reason.empty()) throw device_error("cannot use cuda:" + std::to_string(index) + ": " + rt.reason);
+    if (index < 0 || index >= static_cast<int>(rt.gpus.size()))
+        throw device_error("cuda:" + std::to_string(index) + " does not exist: this machine has " +
+                           std::to_string(rt.gpus.size()) + " usable GPU" + (rt.gpus.size() == 1 ? "" : "s"));
+    gpu_state& g = *rt.gpus[index];
+    thread_local context current = nullptr;
+    if (current != g.ctx) {
+        if (const result r = rt.api.set_current(g.ctx))
+            throw device_error("cuCtxSetCurrent failed on cuda:" + std::to_string(index) + ": " + error_name(rt.api, r));
+        current = g.ctx;
+    }
+    return g;
+}
+
+/// Turns a failed driver call into the matching jitfuse error.
+void check(result r, const char* call, int index) {
+    if (r == 0) return;
+    const driver_api& api = instance().api;
+    const std::string where = std::string(call) + " on cuda:" + std::to_string(index) + ": ";
+    if (r == error_out_of_memory) throw out_of_memory(where + "out of GPU memory");
+    if (r == error_illegal_address || r == error_launch_failed)
+        throw device_error(where + error_name(api, r) +
+                           "; a kernel faulted, and CUDA cannot use this GPU again in this process");
+    throw device_error(where + error_name(api, r));
+}
+
+function kernel_function(gpu_state& g, const kernel_binary& binary, const std::string& name, int index) {
+    const driver_api& api = instance().api;
+    std::lock_guard lock(g.modules_mutex);
+    loaded_module& m = g.modules[binary.get()];
+    if (!m.handle) {
+        check(api.module_load(&m.handle, binary->data()), "cuModuleLoadData", index);
+        m.binary = binary;
+    }
+    function& f = m.functions[name];
+    if (!f) check(api.module_function(&f, m.handle, name.c_str()), "cuModuleGetFunction", index);
+    return f;
+}
+
+}  // namespace
+
+const std::string& unavailable_reason() { return instance().reason; }
+
+int gpu_count() { return static_cast<int>(instance().gpus.size()); }
+
+const gpu_info& gpu(int index) { return use(index).info; }
+
+void* allocate(std::size_t bytes, int index) {
+    gpu_state& g = use(index);
+    if (bytes == 0) return nullptr;
+    device_pointer p = 0;
+    check(instance().api.alloc_async(&p, bytes, g.queue), "cuMemAllocAsync", index);
+    auto& c = stat_counters();
+    c.allocations.fetch_add(1, std::memory_order_relaxed);
+    c.allocated_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    return reinterpret_cast<void*>(p);
+}
+
+void release(void* p, int index) noexcept {
+    if (!p) return;
+    try {
+        gpu_state& g = use(index);
+        instance().api.free_async(reinterpret_cast<device_pointer>(p), g.queue);
+    } catch (const error&) {
+        // The context is gone (a kernel faulted): its memory went with it.
+    }
+}
+
+void copy_to_device(void* destination, const void* source, std::size_t bytes, int index) {
+    if (bytes == 0) return;
+    gpu_state& g = use(index);
+    check(instance().api.copy_to_device(reinterpret_cast<device_pointer>(destination), source, bytes, g.queue),
+          "cuMemcpyHtoDAsync", index);
+}
+
+void copy_to_host(void* destination, const void* source, std::size_t bytes, int index) {
+    if (bytes == 0) return synchronize(index);
+    gpu_state& g = use(index);
+    check(instance().api.copy_to_host(destination, reinterpret_cast<device_pointer>(source), bytes, g.queue),
+          "cuMemcpyDtoHAsync", index);
+    synchronize(index);
+}
+
+void synchronize(int index) {
+    gpu_state& g = use(index);
+    check(instance().api.stream_synchronize(g.queue), "cuStreamSynchronize", index);
+}
+
+void launch(const kernel_binary& binary, const kernel_entry& kernel, kernel_args& args, const launch_shape& shape, int index) {
+    check_arguments(args, kernel);
+    gpu_state& g = use(index);
+    const function f = kernel_function(g, binary, kernel.name, index);
+    std::vector<void*> params = args.pointers();
+    check(instance().api.launch(f, shape.grid[0], shape.grid[1], shape.grid[2], shape.block[0], shape.block[1],
+                                shape.block[2], 0, g.queue, params.data(), nullptr),
+          "cuLaunchKernel", index);
+    stat_counters().cuda_launches.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace jitfuse::detail::cuda

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file The argument block of a kernel launch: the values of one pass (pointers, strides,
+/// scalars, shift offsets, seeds, shape) packed in the order and with the sizes and
+/// alignments of the parameters codegen printed (`kernel_entry::params`). Host-only; the
+/// codegen check packs the arguments of every pass the CPU runs and compares them with the
+/// printed parameters, and those with the parameters NVRTC compiled (PTX), so the layout is
+/// tested on every CI run without a GPU.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "codegen.hpp"
+#include "shape.hpp"
+#include "shift_expr.hpp"
+#include "walk.hpp"
+
+namespace jitfuse::detail {
+
+/// Host twin of the prelude's `jf::dims<R>`.
+template <int R>
+struct device_dims {
+    std::int64_t v[R > 0 ? R : 1];
+};
+
+/// Host twin of the prelude's `jf::shift_args<R, T>`.
+template <int R, class T>
+struct device_shift_args {
+    std::int64_t offset[R];
+    std::int64_t extent[R];
+    T fill;
+};
+
+class kernel_args {
+  public:
+    struct slot {
+        std::size_t offset;
+        std::uint32_t size;
+        std::uint32_t align;
+    };
+
+    /// Appends one parameter's bytes, aligned as the device aligns its type.
+    template <class V>
+    void push(const V& value) {
+        static_assert(std::is_trivially_copyable_v<V>);
+        const std::size_t at = (bytes_.size() + alignof(V) - 1) / alignof(V) * alignof(V);
+        bytes_.resize(at + sizeof(V));
+        std::memcpy(bytes_.data() + at, &value, sizeof(V));
+        slots_.push_back({at, static_cast<std::uint32_t>(sizeof(V)), static_cast<std::uint32_t>(alignof(V))});
+    }
+
+    const std::vector<slot>& slots() const noexcept { return slots_; }
+
+    /// `cuLaunchKernel`'s kernelParams: the address of each parameter's bytes. Valid while
+    /// this object lives and receives no further `push`.
+    std::vector<void*> pointers() {
+        std::vector<void*> out;
+        out.reserve(slots_.size());
+        for (const slot& s : slots_) out.push_back(bytes_.data() + s.offset);
+        return out;
+    }
+
+  private:
+    std::vector<std::byte> bytes_;
+    std::vector<slot> slots_;
+};
+
+/// Refuses a launch whose arguments do not match the kernel's parameters one for one (count,
+/// size, alignment): a jitfuse bug, caught before the GPU reads garbage.
+void check_arguments(const kernel_args& args, const kernel_entry& kernel);
+
+/// Strides of an operand of shape `op_shape` over a loop of rank R: right-aligned, 0 where
+/// it broadcasts (a missing axis or an extent of 1), as the generated `jf::offset` expects.
+template <int R, std::size_t AR>
+device_dims<R> loop_strides(const std::array<std::int64_t, AR>& op_shape, const std::array<std::int64_t, AR>& op_strides) {
+    device_dims<R> s{};
+    for (int d = 0; d < R; ++d) {
+        const int a = d - (R - static_cast<int>(AR));
+        s.v[d] = a >= 0 && op_shape[a] != 1 ? op_strides[a] : 0;
+    }
+    return s;
+}
+
+template <int R, std::size_t N>
+device_dims<R> as_dims(const std::array<std::int64_t, N>& values) {
+    static_assert(N <= static_cast<std::size_t>(R > 0 ? R : 1));
+    device_dims<R> d{};
+    std::copy(values.begin(), values.end(), d.v);
+    if constexpr (N == 0) d.v[0] = 1;  // a rank-0 loop runs over one element
+    return d;
+}
+
+/// Pushes the leaves of `e` in node order, as `parameters` (codegen.cpp) prints them; `R` is
+/// the loop rank, strides follow each indexed leaf when `strided`.
+template <int R, expression E>
+void push_leaves(kernel_args& args, const E& e, bool strided) {
+    visit_postorder(e, [&](const auto& node) {
+        using N = std::remove_cvref_t<decltype(node)>;
+        if constexpr (is_array_v<N>) {
+            args.push(static_cast<const typename N::value_type*>(node.data()));
+            if (strided) args.push(loop_strides<R>(node.shape(), node.strides()));
+        } else if constexpr (generated_leaf<N>) {
+            args.push(node.seed);
+            if (strided) args.push(loop_strides<R>(node.shape(), node.strides()));
+        } else if constexpr (is_shift_v<N>) {
+            device_shift_args<N::rank, typename N::value_type> s{};
+            std::copy(node.offset.begin(), node.offset.end(), s.offset);
+            std::copy(node.extent.begin(), node.extent.end(), s.extent);
+            s.fill = node.fill;
+            args.push(s);
+        } else if constexpr (is_scalar_expr_v<N>) {
+            args.push(node.value);
+        }
+    });
+}
+
+/// The loop's shape (strided layouts) and its element count `n`, which end every parameter list.
+template <int R>
+void push_loop(kernel_args& args, const shape_t<R>& shape, std::int64_t n, bool strided) {
+    if (strided) args.push(as_dims<(R > 0 ? R : 1)>(shape));
+    args.push(n);
+}
+
+/// The arguments of `jf_map` writing `outs` (arrays) from `exprs` over `shape`.
+template <int R, class Outs, class Exprs>
+kernel_args map_arguments(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, layout how) {
+    constexpr int LR = R > 0 ? R : 1;
+    const bool strided = how == layout::strided;
+    kernel_args args;
+    std::apply([&](const auto&... o) {
+        const auto push_output = [&](const auto& out) {
+            args.push(out.data());
+            if (strided) args.push(loop_strides<LR>(out.shape(), out.strides()));
+        };
+        (push_output(o), ...);
+    }, outs);
+    std::apply([&](const auto&... e) { (push_leaves<LR>(args, e, strided), ...); }, exprs);
+    push_loop<R>(args, shape, element_count<R>(shape), strided);
+    return args;
+}
+
+/// The arguments of `jf_reduce`: per-block states into `partial`, from `input` over `shape`.
+template <int R, expression A>
+kernel_args reduce_arguments(void* partial, const A& input, const shape_t<R>& shape, layout how) {
+    const bool strided = how == layout::strided;
+    kernel_args args;
+    args.push(partial);
+    push_leaves<(R > 0 ? R : 1)>(args, input, strided);
+    push_loop<R>(args, shape, element_count<R>(shape), strided);
+    return args;
+}
+
+/// The arguments of `jf_reduce_final`: `count` states of `partial` into `out`; `n` counts the
+/// elements reduced (a mean divides by it).
+inline kernel_args reduce_final_arguments(void* out, const void* partial, int count, std::int64_t n) {
+    kernel_args args;
+    args.push(out);
+    args.push(partial);
+    args.push(count);
+    args.push(n);
+    return args;
+}
+
+/// Strides of `out` (rank R - 1: `input` with `axis` removed) over the input's axes: 0 on the
+/// reduced axis, where output coordinates unravel over `outer` (the input shape with extent 1
+/// on the axis).
+template <int R, class T, int OR>
+device_dims<R> reduced_output_strides(const array<T, OR>& out, int axis) {
+    device_dims<R> s{};
+    for (int d = 0, o = 0; d < R; ++d) {
+        if (d == axis) continue;
+        s.v[d] = out.shape()[o] == 1 ? 0 : out.strides()[o];
+        ++o;
+    }
+    return s;
+}
+
+/// The lines along `axis` of `shape`: the shape with extent 1 there.
+template <int R>
+shape_t<R> outer_shape(shape_t<R> shape, int axis) {
+    shape[axis] = 1;
+    return shape;
+}
+
+/// The arguments of an axis reduction (`jf_reduce_rows`, `jf_reduce_columns`) or a scan
+/// (`jf_scan`, followed by `window`) writing `out` from `input` of shape `shape`: output
+/// pointer and strides, leaves, loop, then the lines along `axis` and its length. `n` is the
+/// number of work items (outputs, lines or elements).
+template <int R, class T, int OR, expression A>
+kernel_args axis_arguments(const array<T, OR>& out, const A& input, const shape_t<R>& shape, int axis, std::int64_t n) {
+    kernel_args args;
+    args.push(out.data());
+    if constexpr (OR == R) args.push(loop_strides<R>(out.shape(), out.strides()));
+    else args.push(reduced_output_strides<R>(out, axis));
+    push_leaves<R>(args, input, true);
+    push_loop<R>(args, shape, n, true);
+    args.push(as_dims<R>(outer_shape<R>(shape, axis)));
+    args.push(axis);
+    args.push(shape[axis]);
+    return args;
+}
+
+}  // namespace jitfuse::detail

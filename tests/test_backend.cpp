@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+// The CUDA driver probe and launches. Without a usable GPU: the reason CUDA is not used is
+// the probe's, every GPU operation is a device_error that gives it, nothing crashes.
+// `JITFUSE_EXPECT_CUDA=<words>` (set by the ctest that puts the toolkit's stub libcuda on the
+// library path) names the reason this run must report. With a GPU: generated kernels are
+// launched through the driver, with arguments packed here by hand (an independent statement
+// of the kernel ABI), and their results compared with plain loops (scripts/gpu_check.sh runs
+// them, under compute-sanitizer too).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <jitfuse/detail/cuda_driver.hpp>
+#include <jitfuse/jitfuse.hpp>
+
+namespace jf = jitfuse;
+namespace cuda = jitfuse::detail::cuda;
+
+namespace {
+
+/// Whether a GPU runs the launch tests; `JITFUSE_REQUIRE_GPU=1` (scripts/gpu_check.sh) makes
+/// its absence a failure instead of a skip.
+bool gpu_usable() {
+    if (cuda::gpu_count() > 0) return true;
+    if (const char* require = std::getenv("JITFUSE_REQUIRE_GPU"); require && std::string(require) == "1")
+        FAIL_CHECK("JITFUSE_REQUIRE_GPU=1, but no GPU is usable: " << cuda::unavailable_reason());
+    else
+        MESSAGE("no GPU launch here: " << cuda::unavailable_reason());
+    return false;
+}
+
+/// A device copy of `host`, freed at scope exit.
+template <class T>
+struct device_vector {
+    explicit device_vector(const std::vector<T>& host) : size(host.size()), p(cuda::allocate(host.size() * sizeof(T), 0)) {
+        cuda::copy_to_device(p, host.data(), host.size() * sizeof(T), 0);
+    }
+    ~device_vector() { cuda::release(p, 0); }
+    device_vector(const device_vector&) = delete;
+    device_vector& operator=(const device_vector&) = delete;
+    std::vector<T> to_host() const {
+        std::vector<T> out(size);
+        cuda::copy_to_host(out.data(), p, size * sizeof(T), 0);
+        return out;
+    }
+    std::size_t size;
+    void* p;
+};
+
+}  // namespace
+
+TEST_SUITE("backend") {
+    TEST_CASE("CUDA is used, or the reason it is not is in backend_info and in every GPU request") {
+        const std::string& why = cuda::unavailable_reason();
+        if (const char* expect = std::getenv("JITFUSE_EXPECT_CUDA"); expect && *expect) {
+            INFO(why);
+            CHECK(why.find(expect) != std::string::npos);
+        }
+        if (cuda::gpu_count() > 0) {
+            CHECK(why.empty());
+            CHECK(cuda::gpu(0).arch.starts_with("sm_"));
+            CHECK(jf::backend_info().find(cuda::gpu(0).name) != std::string::npos);
+            return;
+        }
+        REQUIRE(!why.empty());
+        CHECK(jf::backend_info().find("CUDA not used: " + why) != std::string::npos);
+        const auto refuses = [&](auto&& request) {
+            try {
+                request();
+                FAIL("no device_error");
+            } catch (const jf::device_error& e) {
+                CHECK(std::string(e.what()).find(why) != std::string::npos);
+            }
+        };
+        refuses([] { (void)cuda::gpu(0); });
+        refuses([] { (void)cuda::allocate(64, 0); });
+        refuses([] { cuda::synchronize(0); });
+        refuses([] { (void)jf::zeros<float>(3, jf::device::cuda(0)); });
+        cuda::release(nullptr, 0);  // nothing to release: no error
+    }
+
+    TEST_CASE("a GPU that does not exist is a device_error saying how many there are") {
+        if (!gpu_usable()) return;
+        CHECK_THROWS_WITH_AS((void)cuda::gpu(cuda::gpu_count()), doctest::Contains("does not exist"), jf::device_error);
+        CHECK_THROWS_AS((void)cuda::gpu(-1), jf::device_error);
+    }
+
+    TEST_CASE("a fused elementwise kernel launched on the GPU matches a plain loop") {
+        if (!gpu_usable()) return;
+        for (const std::int64_t n : {0LL, 1LL, 5LL, 4096LL + 3, (1LL << 22) + 1}) {
+            CAPTURE(n);
+            std::vector<float> x(static_cast<std::size_t>(n));
+            for (std::int64_t i = 0; i < n; ++i) x[i] = 0.001f * static_cast<float>(i % 5000) + 0.01f;
+            jf::array<float> hx = jf::from_host(std::span<const float>(x));
+            const auto e = jf::sin(hx) * jf::exp(hx) + jf::log(hx + 1.0f);
+            const auto& src = *jf::detail::plan_pass(e).src;  // flat_vector: vector steps, then a scalar tail
+            const auto binary = jf::detail::compiled_binary(src, cuda::gpu(0).arch);
+            device_vector<float> dx(x), dout(std::vector<float>(x.size()));
+            jf::detail::kernel_args args;  // jf_map(out0, p0, p1, p2, p3 = 1.0f, n)
+            args.push(static_cast<float*>(dout.p));
+            for (int leaf = 0; leaf < 3; ++leaf) args.push(static_cast<const float*>(dx.p));
+            args.push(1.0f);
+            args.push(n);
+            const auto blocks = static_cast<unsigned>(std::clamp<std::int64_t>((n + 255) / 256, 1, 65535));
+            cuda::launch(binary, src.kernels.at(0), args, {{blocks, 1, 1}, {256, 1, 1}}, 0);
+            const std::vector<float> out = dout.to_host();
+            for (std::int64_t i = 0; i < n; ++i) {
+                const long double v = x[i];
+                const long double want = std::sin(v) * std::exp(v) + std::log(v + 1);
+                // Each of sinf, expf, logf is within 2 ulp (CUDA C guide, without fast math).
+                REQUIRE(std::fabs(out[i] - want) <= 1e-5L * (std::fabs(want) + 1));
+            }
+        }
+    }
+
+    TEST_CASE("a whole sum on the GPU (per-block partial states, then one final block) matches a long double sum") {
+        if (!gpu_usable()) return;
+        const std::int64_t n = (1 << 20) + 7;
+        std::vector<float> x(n), y(n);
+        for (std::int64_t i = 0; i < n; ++i) {
+            x[i] = static_cast<float>(i % 1000) * 0.01f - 5.0f;
+            y[i] = static_cast<float>(i % 7) - 3.0f;
+        }
+        jf::array<float> hx = jf::from_host(std::span<const float>(x)), hy = jf::from_host(std::span<const float>(y));
+        const auto& src = *jf::detail::plan_pass(jf::sum(hx * hy)).src;
+        const auto binary = jf::detail::compiled_binary(src, cuda::gpu(0).arch);
+        constexpr unsigned blocks = 1024;
+        device_vector<float> dx(x), dy(y), dout(std::vector<float>(1));
+        device_vector<float> partial{std::vector<float>(blocks)};  // a float sum's state is a float
+        jf::detail::kernel_args first;  // jf_reduce(partial, p0, p1, n)
+        first.push(partial.p);
+        first.push(static_cast<const float*>(dx.p));
+        first.push(static_cast<const float*>(dy.p));
+        first.push(n);
+        cuda::launch(binary, src.kernels.at(0), first, {{blocks, 1, 1}, {256, 1, 1}}, 0);
+        jf::detail::kernel_args final_pass;  // jf_reduce_final(out0, partial, count, n)
+        final_pass.push(dout.p);
+        final_pass.push(static_cast<const void*>(partial.p));
+        final_pass.push(static_cast<int>(blocks));
+        final_pass.push(n);
+        cuda::launch(binary, src.kernels.at(1), final_pass, {{1, 1, 1}, {256, 1, 1}}, 0);
+        long double want = 0, magnitude = 0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            want += static_cast<long double>(x[i]) * y[i];
+            magnitude += std::fabs(static_cast<long double>(x[i]) * y[i]);
+        }
+        // Float products and sums: each thread adds about n / (blocks * 256) = 5 terms, then two
+        // trees of depth 13 and 10 combine them, so at most ~30 roundings touch any term.
+        CHECK(std::fabs(dout.to_host()[0] - want) <= 32 * 6e-8L * magnitude);
+    }
+}
