@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "jitfuse/detail/nvrtc.hpp"
+#include "dynamic_symbol.hpp"
 #include "jitfuse/error.hpp"
 #include "jitfuse/stats.hpp"
 
@@ -34,10 +35,20 @@ using device_pointer = unsigned long long;
 // cuda.h values jitfuse reads.
 constexpr result error_out_of_memory = 2;
 constexpr result error_stub_library = 34;
-constexpr result error_insufficient_driver = 35;
+constexpr result error_device_unavailable = 46;
 constexpr result error_no_device = 100;
-constexpr result error_illegal_address = 700;
-constexpr result error_launch_failed = 719;
+constexpr result error_system_driver_mismatch = 803;
+constexpr result error_compat_not_supported = 804;
+
+/// Errors after which, says cuda.h, the context cannot be used again in this process: a
+/// kernel faulted (illegal address or instruction, misaligned access, device assert, ...).
+bool is_sticky(result r) {
+    switch (r) {
+        case 214: case 226: case 700: case 702: case 710: case 714: case 715:
+        case 716: case 717: case 718: case 719: case 721: return true;
+        default: return false;
+    }
+}
 constexpr int attribute_multiprocessors = 16;
 constexpr int attribute_compute_major = 75;
 constexpr int attribute_compute_minor = 76;
@@ -54,6 +65,7 @@ struct driver_api {
     result (*device_name)(char*, int, device_handle);
     result (*primary_context_retain)(context*, device_handle);
     result (*set_current)(context);
+    result (*get_current)(context*);
     result (*stream_create)(stream*, unsigned);
     result (*stream_synchronize)(stream);
     result (*default_pool)(memory_pool*, device_handle);
@@ -67,11 +79,8 @@ struct driver_api {
     result (*launch)(function, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, stream, void**, void**);
 };
 
-template <class F>
-void resolve(void* lib, const char* name, F& fn, std::string& missing) {
-    fn = reinterpret_cast<F>(dlsym(lib, name));
-    if (!fn && missing.empty())
-        missing = std::string("the CUDA driver lacks ") + name + " (jitfuse needs a driver for CUDA 11.2 or newer)";
+void resolve_in(void* lib, const char* name, auto& fn, std::string& missing) {
+    resolve_symbol(lib, name, fn, missing, "the CUDA driver");
 }
 
 std::string error_name(const driver_api& api, result r) {
@@ -108,7 +117,10 @@ std::string init_failure(const driver_api& api, result r) {
         case error_stub_library:
             return "the libcuda found is the CUDA toolkit's stub library, not a driver (is the NVIDIA driver installed?)";
         case error_no_device: return "no GPU (the CUDA driver sees none)";
-        case error_insufficient_driver: return "the NVIDIA driver is older than this CUDA version needs";
+        case error_device_unavailable: return "every GPU is busy or unavailable (exclusive-process mode?)";
+        case error_system_driver_mismatch:
+        case error_compat_not_supported:
+            return "the CUDA driver library does not match the installed kernel driver: " + error_name(api, r);
         default: return "cuInit failed: " + error_name(api, r);
     }
 }
@@ -141,12 +153,18 @@ std::string open_gpu(const driver_api& api, int i, gpu_state& g) {
     return {};
 }
 
+#ifdef JITFUSE_NO_CUDA
+constexpr bool built_without_cuda = true;
+#else
+constexpr bool built_without_cuda = false;
+#endif
+
 runtime probe() {
     runtime rt;
-#ifdef JITFUSE_NO_CUDA
-    rt.reason = "jitfuse was built with JITFUSE_ENABLE_CUDA=OFF";
-    return rt;
-#else
+    if (built_without_cuda) {
+        rt.reason = "jitfuse was built with JITFUSE_ENABLE_CUDA=OFF";
+        return rt;
+    }
     // The driver installs libcuda.so.1; plain libcuda.so is a development link, or the
     // toolkit's stub when its folder is on the library path (then cuInit says so).
     void* lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -157,27 +175,31 @@ runtime probe() {
     }
     driver_api& a = rt.api;
     std::string& m = rt.reason;
-    resolve(lib, "cuInit", a.init, m);
-    resolve(lib, "cuGetErrorName", a.get_error_name, m);
-    resolve(lib, "cuGetErrorString", a.get_error_string, m);
-    resolve(lib, "cuDeviceGetCount", a.device_count, m);
-    resolve(lib, "cuDeviceGet", a.device_get, m);
-    resolve(lib, "cuDeviceGetAttribute", a.device_attribute, m);
-    resolve(lib, "cuDeviceGetName", a.device_name, m);
-    resolve(lib, "cuDevicePrimaryCtxRetain", a.primary_context_retain, m);
-    resolve(lib, "cuCtxSetCurrent", a.set_current, m);
-    resolve(lib, "cuStreamCreate", a.stream_create, m);
-    resolve(lib, "cuStreamSynchronize", a.stream_synchronize, m);
-    resolve(lib, "cuDeviceGetDefaultMemPool", a.default_pool, m);
-    resolve(lib, "cuMemPoolSetAttribute", a.pool_set_attribute, m);
-    resolve(lib, "cuMemAllocAsync", a.alloc_async, m);
-    resolve(lib, "cuMemFreeAsync", a.free_async, m);
-    resolve(lib, "cuMemcpyHtoDAsync_v2", a.copy_to_device, m);
-    resolve(lib, "cuMemcpyDtoHAsync_v2", a.copy_to_host, m);
-    resolve(lib, "cuModuleLoadData", a.module_load, m);
-    resolve(lib, "cuModuleGetFunction", a.module_function, m);
-    resolve(lib, "cuLaunchKernel", a.launch, m);
-    if (!m.empty()) return rt;
+    resolve_in(lib, "cuInit", a.init, m);
+    resolve_in(lib, "cuGetErrorName", a.get_error_name, m);
+    resolve_in(lib, "cuGetErrorString", a.get_error_string, m);
+    resolve_in(lib, "cuDeviceGetCount", a.device_count, m);
+    resolve_in(lib, "cuDeviceGet", a.device_get, m);
+    resolve_in(lib, "cuDeviceGetAttribute", a.device_attribute, m);
+    resolve_in(lib, "cuDeviceGetName", a.device_name, m);
+    resolve_in(lib, "cuDevicePrimaryCtxRetain", a.primary_context_retain, m);
+    resolve_in(lib, "cuCtxSetCurrent", a.set_current, m);
+    resolve_in(lib, "cuCtxGetCurrent", a.get_current, m);
+    resolve_in(lib, "cuStreamCreate", a.stream_create, m);
+    resolve_in(lib, "cuStreamSynchronize", a.stream_synchronize, m);
+    resolve_in(lib, "cuDeviceGetDefaultMemPool", a.default_pool, m);
+    resolve_in(lib, "cuMemPoolSetAttribute", a.pool_set_attribute, m);
+    resolve_in(lib, "cuMemAllocAsync", a.alloc_async, m);
+    resolve_in(lib, "cuMemFreeAsync", a.free_async, m);
+    resolve_in(lib, "cuMemcpyHtoDAsync_v2", a.copy_to_device, m);
+    resolve_in(lib, "cuMemcpyDtoHAsync_v2", a.copy_to_host, m);
+    resolve_in(lib, "cuModuleLoadData", a.module_load, m);
+    resolve_in(lib, "cuModuleGetFunction", a.module_function, m);
+    resolve_in(lib, "cuLaunchKernel", a.launch, m);
+    if (!m.empty()) {
+        m += " (jitfuse needs a driver for CUDA 11.2 or newer)";
+        return rt;
+    }
     if (result r = a.init(0)) {
         m = init_failure(a, r);
         return rt;
@@ -205,11 +227,12 @@ runtime probe() {
         rt.gpus.push_back(std::move(g));
     }
     return rt;
-#endif
 }
 
 runtime& instance() {
-    static runtime rt = probe();
+    // Never destroyed: arrays in static storage may free their GPU memory after any static
+    // of this file would be gone (the driver then refuses quietly).
+    static runtime& rt = *new runtime(probe());
     return rt;
 }
 
@@ -221,11 +244,11 @@ gpu_state& use(int index) {
         throw device_error("cuda:" + std::to_string(index) + " does not exist: this machine has " +
                            std::to_string(rt.gpus.size()) + " usable GPU" + (rt.gpus.size() == 1 ? "" : "s"));
     gpu_state& g = *rt.gpus[index];
-    thread_local context current = nullptr;
-    if (current != g.ctx) {
+    // Asked each time rather than remembered: code around jitfuse may switch contexts too.
+    context current = nullptr;
+    if (rt.api.get_current(&current) != 0 || current != g.ctx) {
         if (const result r = rt.api.set_current(g.ctx))
             throw device_error("cuCtxSetCurrent failed on cuda:" + std::to_string(index) + ": " + error_name(rt.api, r));
-        current = g.ctx;
     }
     return g;
 }
@@ -236,7 +259,7 @@ void check(result r, const char* call, int index) {
     const driver_api& api = instance().api;
     const std::string where = std::string(call) + " on cuda:" + std::to_string(index) + ": ";
     if (r == error_out_of_memory) throw out_of_memory(where + "out of GPU memory");
-    if (r == error_illegal_address || r == error_launch_failed)
+    if (is_sticky(r))
         throw device_error(where + error_name(api, r) +
                            "; a kernel faulted, and CUDA cannot use this GPU again in this process");
     throw device_error(where + error_name(api, r));
@@ -289,6 +312,9 @@ void copy_to_device(void* destination, const void* source, std::size_t bytes, in
     gpu_state& g = use(index);
     check(instance().api.copy_to_device(reinterpret_cast<device_pointer>(destination), source, bytes, g.queue),
           "cuMemcpyHtoDAsync", index);
+    // The driver documents no point before the stream reaches the copy at which `source` may
+    // be reused (from pinned memory the DMA runs later): wait, so callers may free it.
+    synchronize(index);
 }
 
 void copy_to_host(void* destination, const void* source, std::size_t bytes, int index) {

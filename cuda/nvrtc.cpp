@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "jitfuse/detail/codegen.hpp"
+#include "dynamic_symbol.hpp"
 #include "jitfuse/error.hpp"
 
 namespace jitfuse::detail {
@@ -36,10 +37,8 @@ struct nvrtc_api {
     std::string missing;  // why it could not be loaded; empty when loaded
 };
 
-template <class F>
-void resolve(void* lib, const char* name, F& fn, std::string& missing) {
-    fn = reinterpret_cast<F>(dlsym(lib, name));
-    if (!fn && missing.empty()) missing = std::string("libnvrtc lacks ") + name;
+void resolve_in(void* lib, const char* name, auto& fn, std::string& missing) {
+    resolve_symbol(lib, name, fn, missing, "libnvrtc");
 }
 
 nvrtc_api load() {
@@ -64,17 +63,17 @@ nvrtc_api load() {
         return api;
     }
     std::string& m = api.missing;
-    resolve(lib, "nvrtcGetErrorString", api.get_error_string, m);
-    resolve(lib, "nvrtcVersion", api.version, m);
-    resolve(lib, "nvrtcCreateProgram", api.create_program, m);
-    resolve(lib, "nvrtcDestroyProgram", api.destroy_program, m);
-    resolve(lib, "nvrtcCompileProgram", api.compile_program, m);
-    resolve(lib, "nvrtcGetProgramLogSize", api.get_program_log_size, m);
-    resolve(lib, "nvrtcGetProgramLog", api.get_program_log, m);
-    resolve(lib, "nvrtcGetCUBINSize", api.get_cubin_size, m);
-    resolve(lib, "nvrtcGetCUBIN", api.get_cubin, m);
-    resolve(lib, "nvrtcGetPTXSize", api.get_ptx_size, m);
-    resolve(lib, "nvrtcGetPTX", api.get_ptx, m);
+    resolve_in(lib, "nvrtcGetErrorString", api.get_error_string, m);
+    resolve_in(lib, "nvrtcVersion", api.version, m);
+    resolve_in(lib, "nvrtcCreateProgram", api.create_program, m);
+    resolve_in(lib, "nvrtcDestroyProgram", api.destroy_program, m);
+    resolve_in(lib, "nvrtcCompileProgram", api.compile_program, m);
+    resolve_in(lib, "nvrtcGetProgramLogSize", api.get_program_log_size, m);
+    resolve_in(lib, "nvrtcGetProgramLog", api.get_program_log, m);
+    resolve_in(lib, "nvrtcGetCUBINSize", api.get_cubin_size, m);
+    resolve_in(lib, "nvrtcGetCUBIN", api.get_cubin, m);
+    resolve_in(lib, "nvrtcGetPTXSize", api.get_ptx_size, m);
+    resolve_in(lib, "nvrtcGetPTX", api.get_ptx, m);
     return api;
 #endif
 }

@@ -2,9 +2,11 @@
 #include "jitfuse/detail/buffer.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 
+#include "jitfuse/detail/cuda_driver.hpp"
 #include "jitfuse/detail/evaluate.hpp"
 #include "jitfuse/error.hpp"
 #include "jitfuse/stats.hpp"
@@ -17,6 +19,10 @@ constexpr std::size_t alignment = 64;
 
 buffer::buffer(std::size_t bytes, device dev) : bytes_(bytes), device_(dev) {
     require_backend(dev);
+    if (!dev.is_cpu()) {
+        data_ = cuda::allocate(bytes, dev.index());  // counts itself in the statistics
+        return;
+    }
     const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;
     if (rounded < bytes) throw out_of_memory("allocation of " + std::to_string(bytes) + " bytes overflows");
     if (rounded > 0) {
@@ -29,6 +35,17 @@ buffer::buffer(std::size_t bytes, device dev) : bytes_(bytes), device_(dev) {
     c.allocated_bytes.fetch_add(bytes, std::memory_order_relaxed);
 }
 
-buffer::~buffer() { std::free(data_); }
+buffer::~buffer() {
+    if (device_.is_cpu()) std::free(data_);
+    else cuda::release(data_, device_.index());
+}
+
+void copy_from_host(void* destination, const void* source, std::size_t bytes, device dev) {
+    if (dev.is_cpu()) {
+        if (bytes > 0) std::memcpy(destination, source, bytes);
+    } else {
+        cuda::copy_to_device(destination, source, bytes, dev.index());
+    }
+}
 
 }  // namespace jitfuse::detail

@@ -6,9 +6,12 @@
 // whole test suite affordable; a batch that fails is recompiled kernel by kernel to report
 // exactly which source NVRTC rejects.
 #include <cstdio>
+#include <cctype>
 #include <cstdlib>
+#include <sstream>
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -37,9 +40,10 @@ std::string combine(const std::vector<generated_source>& sources) {
 }
 
 /// Source `index` of a combined program (from the mangled `k<i>::name`) and the kernel's
-/// name; an unmangled name (one source alone) is source 0.
-std::pair<std::size_t, std::string> entry_origin(const std::string& name) {
-    if (!name.starts_with("_ZN")) return {0, name};
+/// name; an unmangled name (one source alone) is source 0; none for any other name.
+std::optional<std::pair<std::size_t, std::string>> entry_origin(const std::string& name) {
+    if (!name.starts_with("_ZN")) return std::pair{std::size_t{0}, name};
+    if (!name.starts_with("_ZN2k") && !name.starts_with("_ZN3k") && !name.starts_with("_ZN4k")) return std::nullopt;
     const char* at = name.c_str() + 3;
     const auto part = [&] {
         char* end = nullptr;
@@ -49,7 +53,7 @@ std::pair<std::size_t, std::string> entry_origin(const std::string& name) {
         return text;
     };
     const std::string ns = part();
-    return {std::stoul(ns.substr(1)), part()};
+    return std::pair{static_cast<std::size_t>(std::stoul(ns.substr(1))), part()};
 }
 
 class checker {
@@ -101,8 +105,13 @@ class checker {
     void compare(const std::vector<generated_source>& batch, const std::string& ptx) {
         std::vector<std::size_t> found(batch.size(), 0);
         for (const ptx_entry& entry : ptx_entries(ptx)) {
-            const auto [index, name] = entry_origin(entry.name);
-            const generated_source& src = batch.at(index);
+            const auto origin = entry_origin(entry.name);
+            if (!origin || origin->first >= batch.size()) {
+                report("the PTX holds an unexpected kernel " + entry.name);
+                continue;
+            }
+            const auto& [index, name] = *origin;
+            const generated_source& src = batch[index];
             const auto kernel = std::find_if(src.kernels.begin(), src.kernels.end(), [&](const kernel_entry& k) { return k.name == name; });
             if (kernel == src.kernels.end()) {
                 report("the PTX holds kernel " + name + ", which codegen did not record, for:\n" + src.source);
@@ -145,17 +154,22 @@ std::vector<ptx_entry> ptx_entries(std::string_view ptx) {
         entry.name = std::string(ptx.substr(at + 7, open - at - 7));
         const std::string_view list = ptx.substr(open + 1, close - open - 1);
         for (std::size_t p = list.find(".param"); p != std::string_view::npos; p = list.find(".param", p + 1)) {
-            const std::string_view decl = list.substr(p, list.find_first_of(",\n", p) - p);
-            if (const std::size_t align = decl.find(".align "); align != std::string_view::npos) {
-                // `.param .align A .b8 NAME[SIZE]`: an aggregate
-                const auto a = static_cast<std::uint32_t>(std::stoul(std::string(decl.substr(align + 7))));
-                const auto size = static_cast<std::uint32_t>(std::stoul(std::string(decl.substr(decl.find('[') + 1))));
-                entry.params.push_back({size, a});
+            // `.param .align A .b8 NAME[SIZE]` (an aggregate) or `.param .u64 NAME`, possibly
+            // with `.ptr` / `.align` qualifiers on a scalar: its size comes from its type.
+            std::istringstream words(std::string(list.substr(p, list.find_first_of(",\n", p) - p)));
+            std::uint32_t align = 0, bits = 0;
+            std::string word, last;
+            while (words >> word) {
+                if (word == ".align" && words >> word) align = static_cast<std::uint32_t>(std::stoul(word));
+                else if (word.size() > 2 && word[0] == '.' && std::string_view("usbf").find(word[1]) != std::string_view::npos &&
+                         std::isdigit(static_cast<unsigned char>(word[2])))
+                    bits = static_cast<std::uint32_t>(std::stoul(word.substr(2)));
+                last = word;
+            }
+            if (const std::size_t bracket = last.find('['); bracket != std::string::npos) {
+                entry.params.push_back({static_cast<std::uint32_t>(std::stoul(last.substr(bracket + 1))), align ? align : 1});
             } else {
-                // `.param .u64 NAME`: a scalar of 8, 16, 32 or 64 bits
-                const std::size_t type = decl.find('.', 6) + 2;
-                const auto bytes = static_cast<std::uint32_t>(std::stoul(std::string(decl.substr(type))) / 8);
-                entry.params.push_back({bytes, bytes});
+                entry.params.push_back({bits / 8, bits / 8});
             }
         }
         out.push_back(std::move(entry));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jitfuse/device.hpp"
 
+#include <optional>
 #include <string>
 
 #include "jitfuse/config.hpp"
@@ -12,44 +13,66 @@
 
 namespace jitfuse {
 namespace {
-/// Why CUDA is not used: what the driver probe found, or, where GPUs are usable, that
-/// expressions are not evaluated on them yet (the driver, NVRTC and launches work; the
-/// evaluator that hands passes to them does not exist).
-const std::string& cuda_unavailable() {
-    static const std::string why = [] {
-        const std::string& reason = detail::cuda::unavailable_reason();
-        if (!reason.empty()) return reason;
-        const detail::cuda::gpu_info& first = detail::cuda::gpu(0);
-        const int count = detail::cuda::gpu_count();
-        return "found " + std::to_string(count) + " GPU" + (count == 1 ? "" : "s") + " (cuda:0 is " + first.name + ", " +
-               first.arch + "), but this build does not evaluate expressions on the GPU yet";
-    }();
-    return why;
+
+namespace cuda = detail::cuda;
+
+/// The GPU `JITFUSE_DEVICE` asks for ("cuda" is cuda:0), if any.
+std::optional<int> requested_gpu() {
+    const std::string& wanted = config().device;
+    if (!wanted.starts_with("cuda")) return std::nullopt;
+    return wanted.size() > 5 ? std::stoi(wanted.substr(5)) : 0;
 }
+
+/// "1 GPU (cuda:0 is NVIDIA H200, sm_90)".
+std::string gpus_found() {
+    const int count = cuda::gpu_count();
+    const cuda::gpu_info& first = cuda::gpu(0);
+    return std::to_string(count) + " GPU" + (count == 1 ? "" : "s") + " (cuda:0 is " + first.name + ", " + first.arch + ")";
+}
+
 }  // namespace
 
 std::string device::to_string() const {
     return is_cpu() ? "cpu" : "cuda:" + std::to_string(index_);
 }
 
+// The GPU becomes the default only when asked for, until the CUDA evaluator has been run on
+// one (DESIGN.md makes the first usable GPU the default; scripts/gpu_check.sh verifies it).
 device default_device() {
-    const std::string& wanted = config().device;
-    if (wanted.starts_with("cuda"))
-        throw device_error("JITFUSE_DEVICE=" + wanted + " asks for a GPU, but " + cuda_unavailable());
-    return device::cpu();
+    const std::optional<int> gpu = requested_gpu();
+    if (!gpu) return device::cpu();
+    if (const std::string& why = cuda::unavailable_reason(); !why.empty())
+        throw device_error("JITFUSE_DEVICE=" + config().device + " asks for a GPU, but CUDA cannot be used: " + why);
+    (void)cuda::gpu(*gpu);  // one that does not exist: a device_error saying how many there are
+    return device::cuda(*gpu);
 }
 
 std::string backend_info() {
-    return std::string("jitfuse: CPU fallback (") + std::to_string(cpu::num_threads()) + " threads, " +
-           cpu::vector_isa() + " vector math" + (config().fast_math ? ", fast math" : "") +
-           "); CUDA not used: " + cuda_unavailable();
+    const std::string cpu = std::to_string(cpu::num_threads()) + " threads, " + cpu::vector_isa() + " vector math" +
+                            (config().fast_math ? ", fast math" : "");
+    const std::string& why = cuda::unavailable_reason();
+    if (!why.empty()) return "jitfuse: CPU fallback (" + cpu + "); CUDA not used: " + why;
+    if (const std::optional<int> gpu = requested_gpu()) {
+        const cuda::gpu_info& g = cuda::gpu(*gpu);
+        return "jitfuse: CUDA on cuda:" + std::to_string(*gpu) + " (" + g.name + ", " + g.arch + ", " +
+               std::to_string(g.multiprocessors) + " SMs; JITFUSE_DEVICE=" + config().device + "); CPU fallback: " + cpu;
+    }
+    return "jitfuse: CPU fallback (" + cpu + "); CUDA not used by default: found " + gpus_found() +
+           (config().device == "cpu" ? ", disabled by JITFUSE_DEVICE=cpu"
+                                     : ", used when asked for (JITFUSE_DEVICE=cuda or jf::device::cuda(i)) until the GPU "
+                                       "evaluator has been verified on a GPU");
 }
 
-void synchronize() {}
+void synchronize() {
+    for (int i = 0; i < cuda::gpu_count(); ++i) cuda::synchronize(i);
+}
 
 namespace detail {
 void require_backend(const device& dev) {
-    if (!dev.is_cpu()) throw device_error("cannot use " + dev.to_string() + ": " + cuda_unavailable());
+    if (dev.is_cpu()) return;
+    if (const std::string& why = cuda::unavailable_reason(); !why.empty())
+        throw device_error("cannot use " + dev.to_string() + ": " + why);
+    (void)cuda::gpu(dev.index());
 }
 }  // namespace detail
 

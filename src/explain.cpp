@@ -10,10 +10,6 @@
 namespace jitfuse::detail {
 
 namespace {
-constexpr std::int64_t threads_per_block = 256;
-// Enough blocks to fill any current GPU; grid-stride loops cover the rest.
-constexpr std::int64_t max_blocks = 65535;
-
 const char* layout_name(layout how) {
     switch (how) {
         case layout::flat_vector: return "flat_vector";
@@ -30,9 +26,7 @@ kernel_info describe_launch(const pass_plan& plan) {
     for (const kernel_entry& k : plan.src->kernels) info.kernel_names.push_back(k.name);
     info.kernel_name = info.kernel_names.front();
     info.layout = layout_name(plan.how);
-    const std::int64_t blocks =
-        plan.unit == launch_unit::block ? plan.items : (plan.items + threads_per_block - 1) / threads_per_block;
-    info.grid = {std::clamp<std::int64_t>(blocks, 1, max_blocks), 1, 1};
+    info.grid = {blocks_for(plan.items, plan.unit), 1, 1};
     info.block = {threads_per_block, 1, 1};
     info.bytes_read = plan.bytes_read;
     info.bytes_written = plan.bytes_written;

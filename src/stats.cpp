@@ -11,9 +11,9 @@ counters& stat_counters() {
     return c;
 }
 
-void count_pass(std::uint64_t bytes_read, std::uint64_t bytes_written) {
+void count_pass(std::uint64_t bytes_read, std::uint64_t bytes_written, const device& dev) {
     auto& c = stat_counters();
-    c.cpu_launches.fetch_add(1, std::memory_order_relaxed);
+    if (dev.is_cpu()) c.cpu_launches.fetch_add(1, std::memory_order_relaxed);
     c.bytes_read.fetch_add(bytes_read, std::memory_order_relaxed);
     c.bytes_written.fetch_add(bytes_written, std::memory_order_relaxed);
 }

@@ -149,8 +149,85 @@ TEST_SUITE("backend") {
             want += static_cast<long double>(x[i]) * y[i];
             magnitude += std::fabs(static_cast<long double>(x[i]) * y[i]);
         }
-        // Float products and sums: each thread adds about n / (blocks * 256) = 5 terms, then two
-        // trees of depth 13 and 10 combine them, so at most ~30 roundings touch any term.
+        // Float products and sums: one rounding per product, about 5 serial adds per thread
+        // (n / (blocks * 256)), a block tree of depth 8 (5 shuffle levels, 3 across warps), 4
+        // serial merges and another depth-8 tree: about 26 roundings touch any term.
         CHECK(std::fabs(dout.to_host()[0] - want) <= 32 * 6e-8L * magnitude);
+    }
+
+    TEST_CASE("expressions on cuda:0 give the CPU's results: maps, views, reductions, scans, stencils, tie, random") {
+        if (!gpu_usable()) return;
+        const jf::device gpu = jf::device::cuda(0);
+        const std::int64_t rows = 37, cols = 1029;  // odd sizes: vector tails, partial blocks
+        std::vector<float> host(rows * cols);
+        for (std::size_t i = 0; i < host.size(); ++i) host[i] = static_cast<float>((i * 7919) % 1000) * 0.002f - 1.0f;
+        const jf::array<float, 2> c = jf::from_host(std::span<const float>(host), {rows, cols});
+        const jf::array<float, 2> g = c.to(gpu);
+        REQUIRE(g.device() == gpu);
+        CHECK(g.to_host() == host);
+        // Each float op is within a few ulp of the CPU's (both use 1-ulp-class math): compare
+        // with a relative tolerance of 1e-5 plus an absolute floor for values near 0.
+        const auto close = [](const std::vector<float>& a, const std::vector<float>& b) {
+            REQUIRE(a.size() == b.size());
+            for (std::size_t i = 0; i < a.size(); ++i)
+                if (!(std::fabs(a[i] - b[i]) <= 1e-5f * std::fabs(b[i]) + 1e-6f) && !(std::isnan(a[i]) && std::isnan(b[i])))
+                    return false;
+            return true;
+        };
+        const auto both = [&](auto f) {
+            const auto on_cpu = jf::eval(f(c));
+            const auto on_gpu = jf::eval(f(g));
+            CHECK(on_gpu.device() == gpu);
+            return std::pair{on_cpu.to_host(), on_gpu.to_host()};
+        };
+        {
+            const auto [want, got] = both([](const auto& x) { return jf::sin(x) * jf::exp(x) + jf::log(x + 1.5f); });
+            CHECK(close(got, want));
+        }
+        {
+            const auto [want, got] = both([](const auto& x) { return jf::where(x.transpose() > 0.f, x.transpose(), -x.transpose()); });
+            CHECK(got == want);
+        }
+        {
+            const auto [want, got] = both([](const auto& x) { return x(jf::range(rows - 1, -1, -2), jf::range(3, cols, 5)) * 2.f; });
+            CHECK(got == want);
+        }
+        {
+            const auto [want, got] = both([](const auto& x) { return x - jf::max(x, 1) + jf::sum(x, 0); });  // row max, column sum broadcast
+            CHECK(close(got, want));
+        }
+        {
+            const auto [want, got] = both([](const auto& x) { return jf::stencil(x, [](auto a) { return a(-1, 0) + a(1, 0) - 2.f * a(0, 0); },
+                                                                           jf::boundary::reflect); });
+            CHECK(close(got, want));
+        }
+        {
+            const auto [want, got] = both([](const auto& x) { return jf::cumsum(x, 1); });
+            CHECK(close(got, want));
+        }
+        CHECK(jf::argmax(g).item() == jf::argmax(c).item());
+        CHECK(jf::sum(g > 0.f).item() == jf::sum(c > 0.f).item());
+        CHECK(std::fabs(jf::sum(g * g).item() - jf::sum(c * c).item()) <= 1e-4f * jf::sum(c * c).item());
+        const jf::array<std::int64_t> gmax = jf::argmax(g, 1);
+        const jf::array<std::int64_t> cmax = jf::argmax(c, 1);
+        CHECK(gmax.to_host() == cmax.to_host());
+
+        jf::array<float, 2> lo(g.shape(), gpu), hi(g.shape(), gpu);
+        jf::tie(lo, hi) = jf::tuple(jf::minimum(g, 0.f), jf::maximum(g, 0.f));
+        CHECK(jf::eval(lo + hi).to_host() == host);
+
+        jf::array<double, 2> r_gpu(g.shape(), gpu);
+        r_gpu = jf::random::normal<double, 2>(g.shape(), 7);
+        const jf::array<double, 2> r_cpu = jf::random::normal<double, 2>(g.shape(), 7);
+        const auto rg = r_gpu.to_host(), rc = r_cpu.to_host();
+        bool same = true;  // log1p and cospi: a few ulp apart at most
+        for (std::size_t i = 0; i < rg.size(); ++i) same = same && std::fabs(rg[i] - rc[i]) <= 1e-12 * (std::fabs(rc[i]) + 1);
+        CHECK(same);
+
+        CHECK_THROWS_AS(jf::eval(g + c), jf::device_error);  // arrays on two devices
+        jf::array<float, 2> target = c.clone();
+        CHECK_THROWS_AS(target = g * 2.f, jf::device_error);  // the target stays on the CPU
+        CHECK(target.to_host() == host);
+        jf::synchronize();
     }
 }

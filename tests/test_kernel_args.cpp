@@ -127,4 +127,21 @@ TEST_SUITE("kernel arguments") {
             CHECK(!jd::parameter_mismatch(tampered, entries[0]).empty());
         }
     }
+
+    TEST_CASE("PTX parameter lists are read in every form NVRTC and LLVM print them") {
+        const std::string ptx =
+            ".visible .entry k(\n\t.param .u64 .ptr .align 1 k_param_0,\n\t.param .align 8 .b8 k_param_1[24],\n"
+            "\t.param .u8 k_param_2,\n\t.param .f32 k_param_3,\n\t.param .b64 k_param_4\n)\n{\n}\n"
+            ".visible .entry none(\n\n)\n{\n}\n";
+        const auto entries = jd::ptx_entries(ptx);
+        REQUIRE(entries.size() == 2);
+        CHECK(entries[0].name == "k");
+        REQUIRE(entries[0].params.size() == 5);
+        const std::vector<std::pair<std::uint32_t, std::uint32_t>> want = {{8, 8}, {24, 8}, {1, 1}, {4, 4}, {8, 8}};
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            CHECK(entries[0].params[i].size == want[i].first);
+            CHECK(entries[0].params[i].align == want[i].second);
+        }
+        CHECK(entries[1].params.empty());
+    }
 }

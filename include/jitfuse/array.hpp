@@ -50,6 +50,9 @@ void assign(array<T, R>& target, const E& e);
 template <class T, int R>
 std::vector<T> gather_to_host(const array<T, R>& a);
 
+template <class T, int R>
+array<T, R> transfer(const array<T, R>& a, device dev);
+
 [[noreturn]] void throw_empty_operand();
 
 }  // namespace detail
@@ -131,7 +134,7 @@ class array {
     array& operator=(T value) {
         if (empty()) detail::throw_empty_operand();
         array<T, 0> one(shape_t<0>{}, where());
-        *one.data() = value;  // host memory: the CPU backend owns every buffer for now
+        detail::copy_from_host(one.data(), &value, sizeof(T), one.where());
         detail::assign(*this, one.template broadcast_to<Rank>(shape_));
         return *this;
     }
@@ -174,9 +177,7 @@ class array {
     array to(jitfuse::device dev) const {
         if (empty()) detail::throw_empty_operand();
         if (dev == where()) return *this;
-        array out(shape_, dev);
-        out = *this;
-        return out;
+        return detail::transfer(*this, dev);
     }
 
     /// Copies the elements out in row-major order (waits for pending work).

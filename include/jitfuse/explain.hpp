@@ -32,9 +32,6 @@ struct kernel_info {
 
 namespace detail {
 
-/// How the first kernel of a source is launched: a block per item or a thread per item.
-enum class launch_unit { thread, block };
-
 /// The GPU pass of one expression: its kernel source and what a launch needs.
 struct pass_plan {
     const generated_source* src;
@@ -49,12 +46,6 @@ kernel_info describe_launch(const pass_plan& plan);
 
 /// Compiles `src` for `arch` into the caches ("native": this machine's GPU).
 void compile_into_caches(const generated_source& src, std::string_view arch);
-
-/// Work items of a map kernel: vector steps (16 bytes of the output) or elements.
-template <class Out>
-std::int64_t map_items(std::int64_t count, layout how) {
-    return how == layout::flat_vector ? count / (16 / static_cast<std::int64_t>(sizeof(Out))) + 1 : count;
-}
 
 template <class Red, class A, int OutRank>
 pass_plan plan_reduction(const reduce_expr<Red, A, OutRank>& e) {

@@ -3,7 +3,7 @@
 /// \file Array factories: empty, zeros, ones, full, arange, linspace, from_host.
 
 #include <cstdint>
-#include <cstring>
+#include <memory>
 #include <ranges>
 #include <span>
 #include <string>
@@ -15,14 +15,18 @@
 namespace jitfuse {
 namespace detail {
 
-/// Fills a new contiguous array with f(flat index), in parallel.
+/// Fills a new contiguous array with f(flat index), in parallel on the host (for a GPU array
+/// into host memory, then copied).
 template <class T, int R, class F>
 array<T, R> generate(const shape_t<R>& shape, device dev, F f) {
     array<T, R> a(shape, dev);
-    T* p = a.data();
+    std::unique_ptr<T[]> staging;
+    if (!dev.is_cpu()) staging = std::make_unique_for_overwrite<T[]>(static_cast<std::size_t>(a.size()));
+    T* p = dev.is_cpu() ? a.data() : staging.get();
     cpu::parallel_for(a.size(), 1 << 15, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t i = begin; i < end; ++i) p[i] = f(i);
     });
+    if (staging) copy_from_host(a.data(), p, static_cast<std::size_t>(a.size()) * sizeof(T), dev);
     return a;
 }
 
@@ -105,7 +109,7 @@ template <std::ranges::contiguous_range Range>
 auto from_host(const Range& host, device dev = default_device()) {
     using T = std::remove_cv_t<std::ranges::range_value_t<Range>>;
     array<T, 1> a(static_cast<std::int64_t>(std::ranges::size(host)), dev);
-    if (a.size() > 0) std::memcpy(a.data(), std::ranges::data(host), a.size() * sizeof(T));
+    detail::copy_from_host(a.data(), std::ranges::data(host), static_cast<std::size_t>(a.size()) * sizeof(T), dev);
     return a;
 }
 

@@ -27,7 +27,8 @@ auto eval(const E& e) {
     return array<typename E::value_type, E::rank>(e);
 }
 
-/// Waits until all queued work is done (the CPU fallback runs synchronously).
+/// Waits until all queued work is done: GPU passes are queued on each GPU's stream (the CPU
+/// fallback runs synchronously).
 void synchronize();
 
 }  // namespace jitfuse

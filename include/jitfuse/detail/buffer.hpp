@@ -28,4 +28,8 @@ class buffer {
     device device_;
 };
 
+/// Copies `bytes` from host memory to `destination` on `dev`; `source` may be reused as soon
+/// as this returns (on a GPU it waits for the copy, after the work queued before it).
+void copy_from_host(void* destination, const void* source, std::size_t bytes, device dev);
+
 }  // namespace jitfuse::detail

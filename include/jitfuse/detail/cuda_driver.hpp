@@ -38,6 +38,7 @@ void* allocate(std::size_t bytes, int index);
 /// Returns memory from `allocate` once the GPU's stream has finished with it.
 void release(void* device_pointer, int index) noexcept;
 
+/// Returns once `host_source` may be reused (after the GPU's queued work and the copy).
 void copy_to_device(void* device_destination, const void* host_source, std::size_t bytes, int index);
 /// Waits for the GPU's stream, then copies.
 void copy_to_host(void* host_destination, const void* device_source, std::size_t bytes, int index);

@@ -7,6 +7,7 @@
 /// generated source through NVRTC) -> launch. Only the CPU backend exists in this build.
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <tuple>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "../stats.hpp"
 #include "jitfuse/cpu/elementwise.hpp"
 #include "jitfuse/cpu/reduce.hpp"
+#include "gpu_eval.hpp"
 #include "kernel_args.hpp"
 #include "kernel_plan.hpp"
 #include "shift_expr.hpp"
@@ -41,21 +43,38 @@ inline constexpr int loop_rank = R == 0 ? 1 : R;
                                         std::span<const std::int64_t> shape);
 /// Refuses devices whose backend is not built; returns normally for the CPU.
 void require_backend(const device& dev);
-void count_pass(std::uint64_t bytes_read, std::uint64_t bytes_written);
+/// Counts one pass on `dev` (GPU passes count their launches where they launch).
+void count_pass(std::uint64_t bytes_read, std::uint64_t bytes_written, const device& dev);
 
-/// The device all arrays of `e` live on; an empty or moved-from operand, or arrays on two
-/// devices, is an error.
+/// The device all arrays of `e` live on (none: `e` has no arrays); an empty or moved-from
+/// operand, or arrays on two devices, is an error.
 template <expression E>
-device operands_device(const E& e) {
+std::optional<device> arrays_device(const E& e) {
     std::optional<device> dev;
     for_each_array(e, [&](const auto& a) {
         if (a.empty()) throw_empty_operand();
         if (!dev) dev = a.where();
         else if (*dev != a.where()) throw_mixed_devices(*dev, a.where());
     });
-    const device d = dev.value_or(default_device());
+    return dev;
+}
+
+/// The device a pass over `e` runs on: its arrays', else the default one.
+template <expression E>
+device operands_device(const E& e) {
+    const device d = arrays_device(e).value_or(default_device());
     require_backend(d);
     return d;
+}
+
+/// The device of a pass writing `target` from `e`: its arrays', else the target's (an
+/// expression of scalars and random leaves), else the default.
+template <class T, int R, expression E>
+device pass_device(const array<T, R>& target, const E& e) {
+    const std::optional<device> d = arrays_device(e);
+    const device dev = d ? *d : !target.empty() ? target.where() : default_device();
+    require_backend(dev);
+    return dev;
 }
 
 template <expression E>
@@ -84,14 +103,16 @@ bool reads_through_other_view(const array<T, R>& target, const E& e) {
     return found;
 }
 
-/// Gives an empty target a new buffer of `shape`; otherwise the shapes must match and the
-/// target must not be a broadcast view (its elements would overlap).
+/// Gives an empty target a new buffer of `shape` on `dev`; otherwise the target must be on
+/// `dev` (arrays do not move between devices implicitly: `to(device)` moves them), the shapes
+/// must match and the target must not be a broadcast view (its elements would overlap).
 template <class T, int R>
 void prepare_target(array<T, R>& target, const std::type_identity_t<shape_t<R>>& shape, device dev) {
     if (target.empty()) {
         array<T, R>(shape, dev).swap(target);
         return;
     }
+    if (target.where() != dev) throw_mixed_devices(target.where(), dev);
     if (target.shape() != shape) throw_shape_mismatch(target.shape(), shape);
     for (int d = 0; d < R; ++d)
         if (target.strides()[d] == 0 && target.shape()[d] > 1) throw_broadcast_target(target.shape(), target.strides());
@@ -102,16 +123,9 @@ void prepare_target(array<T, R>& target, const std::type_identity_t<shape_t<R>>&
 template <int R, class Outs, class Exprs>
 void observe_map_codegen(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
     if (!codegen_observed()) return;
-    const std::int64_t count = element_count<loop_rank<R>>(loop_shape(shape));
-    const layout how = std::apply([&](const auto&... o) {
-        return std::apply([&](const auto&... e) { return layout_of(count, o..., e...); }, exprs);
-    }, outs);
-    using kind = decltype([]<class... O, class... E>(std::type_identity<std::tuple<O...>>, std::type_identity<std::tuple<E...>>) {
-        return map_kernel<std::tuple<typename std::remove_cvref_t<O>::value_type...>, std::remove_cvref_t<E>...>{};
-    }(std::type_identity<Outs>{}, std::type_identity<Exprs>{}));
-    const generated_source& src = source_for<kind>(how, 0);
-    observe_generated(src);
-    check_arguments(map_arguments<R>(shape, outs, exprs, how), src.kernels[0]);
+    const auto [src, how] = map_pass_source<R>(shape, outs, exprs);
+    observe_generated(*src);
+    check_arguments(map_arguments<R>(shape, outs, exprs, how), src->kernels[0]);
 }
 
 /// The same for a whole reduction (its two kernels).
@@ -120,7 +134,7 @@ void observe_reduce_codegen(const A& input) {
     if (!codegen_observed()) return;
     const auto shape = loop_shape(input.shape());
     const std::int64_t count = element_count<loop_rank<A::rank>>(shape);
-    const layout how = layout_of(count, input) == layout::strided ? layout::strided : layout::flat;
+    const layout how = whole_reduction_layout(input, count);
     const generated_source& src = source_for<reduce_kernel<Red, A>>(how, 0, true, false);
     observe_generated(src);
     check_arguments(reduce_arguments<loop_rank<A::rank>>(nullptr, input, shape, how), src.kernels[0]);
@@ -138,37 +152,64 @@ void observe_axis_reduce_codegen(const A& input, const array<T, R>& target, int 
     check_arguments(axis_arguments<A::rank>(target, input, input.shape(), axis, target.size()), src.kernels[0]);
 }
 
-/// One elementwise pass: `exprs` (free of reductions) into `outs`, all of shape `shape`.
+/// One elementwise pass: `exprs` (free of reductions) into `outs`, all of shape `shape`, on
+/// the outputs' device.
 template <int R, class Outs, class Exprs>
 void run_pass(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
-    observe_map_codegen<R>(shape, outs, exprs);
-    cpu::run_elementwise<loop_rank<R>>(loop_shape(shape), outs, exprs, config().fast_math);
+    const device dev = std::get<0>(outs).where();
+    if (dev.is_cpu()) {
+        observe_map_codegen<R>(shape, outs, exprs);
+        cpu::run_elementwise<loop_rank<R>>(loop_shape(shape), outs, exprs, config().fast_math);
+    } else {
+        gpu_map<R>(shape, outs, exprs, dev.index());
+    }
     std::uint64_t read = 0, written = 0;
     std::apply([&](const auto&... e) { ((read += bytes_of_arrays(e)), ...); }, exprs);
     std::apply([&](const auto&... o) { ((written += bytes_of_arrays(o)), ...); }, outs);
-    count_pass(read, written);
+    count_pass(read, written, dev);
 }
 
+/// The whole reduction of `input` as a host value (waits for a GPU).
 template <class Red, expression A>
 auto reduce_value(const A& input) {
-    operands_device(input);
+    const device dev = operands_device(input);
     const auto bound = materialize_reductions(input);
     const auto shape = loop_shape(input.shape());
     if (Red::needs_elements && element_count<loop_rank<A::rank>>(shape) == 0)
         throw_empty_reduction(Red::name, input.shape());
-    observe_reduce_codegen<Red>(bound);
-    auto value = cpu::reduce_all<Red, loop_rank<A::rank>>(bound, shape, config().fast_math);
-    count_pass(bytes_of_arrays(bound), 0);
+    using V = typename Red::template result<typename A::value_type>;
+    V value;
+    if (dev.is_cpu()) {
+        observe_reduce_codegen<Red>(bound);
+        value = cpu::reduce_all<Red, loop_rank<A::rank>>(bound, shape, config().fast_math);
+    } else {
+        const array<V, 0> out(shape_t<0>{}, dev);
+        gpu_reduce_all<Red, loop_rank<A::rank>>(bound, shape, out.data(), dev.index());
+        cuda::copy_to_host(&value, out.data(), sizeof(V), dev.index());
+    }
+    count_pass(bytes_of_arrays(bound), 0, dev);
     return value;
 }
 
 template <class T, int R, class Red, class A, int OutRank>
 void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e) {
-    const device dev = operands_device(e.a);
+    const device dev = pass_device(target, e.a);
+    using V = typename reduce_expr<Red, A, OutRank>::value_type;
     if constexpr (OutRank == 0) {
-        const auto value = reduce_value<Red>(e.a);
-        prepare_target(target, e.shape(), dev);
-        *target.data() = convert<T>(value);
+        if (dev.is_cpu() || !std::is_same_v<T, V>) {
+            const auto value = reduce_value<Red>(e.a);
+            prepare_target(target, e.shape(), dev);
+            const T converted = convert<T>(value);
+            copy_from_host(target.data(), &converted, sizeof(T), dev);
+        } else {  // straight into the target, without waiting for the GPU
+            const auto bound = materialize_reductions(e.a);
+            const auto shape = loop_shape(e.a.shape());
+            if (Red::needs_elements && element_count<loop_rank<A::rank>>(shape) == 0)
+                throw_empty_reduction(Red::name, e.a.shape());
+            prepare_target(target, e.shape(), dev);
+            gpu_reduce_all<Red, loop_rank<A::rank>>(bound, shape, target.data(), dev.index());
+            count_pass(bytes_of_arrays(bound), sizeof(T), dev);
+        }
     } else {
         const auto in_shape = e.a.shape();
         if (Red::needs_elements && in_shape[e.axis] == 0) throw_empty_reduction(Red::name, in_shape);
@@ -180,9 +221,18 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
             assign(target, tmp);
             return;
         }
-        observe_axis_reduce_codegen<Red>(bound, target, static_cast<int>(e.axis));
-        cpu::reduce_axis<Red, A::rank>(bound, in_shape, static_cast<int>(e.axis), target, config().fast_math);
-        count_pass(bytes_of_arrays(bound), bytes_of_arrays(target));
+        if (dev.is_cpu()) {
+            observe_axis_reduce_codegen<Red>(bound, target, static_cast<int>(e.axis));
+            cpu::reduce_axis<Red, A::rank>(bound, in_shape, static_cast<int>(e.axis), target, config().fast_math);
+        } else if constexpr (std::is_same_v<T, V>) {
+            gpu_reduce_axis<Red>(bound, target, static_cast<int>(e.axis), dev.index());
+        } else {  // the kernel writes the reduction's own type
+            array<V, R> tmp;
+            assign_reduction(tmp, e);
+            assign(target, tmp);
+            return;
+        }
+        count_pass(bytes_of_arrays(bound), bytes_of_arrays(target), dev);
     }
 }
 
@@ -194,7 +244,7 @@ void assign(array<T, R>& target, const E& e) {
     } else if constexpr (scan<E>) {
         assign_scan(target, e);  // evaluate_scan.hpp (found when the scan is instantiated)
     } else {
-        const device dev = operands_device(e);
+        const device dev = pass_device(target, e);
         const auto bound = materialize_reductions(e);
         prepare_target(target, e.shape(), dev);
         if (reads_through_other_view(target, bound)) {
@@ -211,7 +261,29 @@ template <class T, int R>
 std::vector<T> gather_to_host(const array<T, R>& a) {
     if (a.empty()) throw_empty_operand();
     const array<T, R> src = a.is_contiguous() ? a : a.clone();
-    return std::vector<T>(src.data(), src.data() + src.size());
+    if (src.where().is_cpu()) return std::vector<T>(src.data(), src.data() + src.size());
+    const auto n = static_cast<std::size_t>(src.size());
+    const auto staging = std::make_unique_for_overwrite<T[]>(n);  // std::vector<bool> has no data()
+    cuda::copy_to_host(staging.get(), src.data(), n * sizeof(T), src.where().index());
+    return std::vector<T>(staging.get(), staging.get() + n);
+}
+
+/// A contiguous copy of `a` on `dev` (another device than `a`'s).
+template <class T, int R>
+array<T, R> transfer(const array<T, R>& a, device dev) {
+    const array<T, R> src = a.is_contiguous() ? a : a.clone();
+    array<T, R> out(src.shape(), dev);
+    const auto n = static_cast<std::size_t>(src.size());
+    if (src.where().is_cpu()) {
+        copy_from_host(out.data(), src.data(), n * sizeof(T), dev);
+    } else if (dev.is_cpu()) {
+        cuda::copy_to_host(out.data(), src.data(), n * sizeof(T), src.where().index());
+    } else {  // between GPUs, through the host
+        const auto staging = std::make_unique_for_overwrite<T[]>(n);
+        cuda::copy_to_host(staging.get(), src.data(), n * sizeof(T), src.where().index());
+        copy_from_host(out.data(), staging.get(), n * sizeof(T), dev);
+    }
+    return out;
 }
 
 template <class Red, expression A, int OutRank>

@@ -26,10 +26,7 @@ void observe_scan_codegen(const array<T, R>& target, const B& bound, int axis, s
     if (!codegen_observed()) return;
     const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
     observe_generated(src);
-    const std::int64_t lines = element_count<R>(outer_shape<R>(target.shape(), axis));
-    kernel_args args = axis_arguments<R>(target, bound, target.shape(), axis, Op::rolling ? target.size() : lines);
-    args.push(window);
-    check_arguments(args, src.kernels[0]);
+    check_arguments(scan_arguments<Op::rolling>(target, bound, axis, window), src.kernels[0]);
 }
 
 /// `b` read in type V (as it is when it already has that type).
@@ -62,7 +59,7 @@ bool scan_reads_target(const array<T, R>& target, const B& bound) {
 template <class T, int R, class Op, class A>
 void assign_scan(array<T, R>& target, const scan_expr<Op, A>& e) {
     using V = typename scan_expr<Op, A>::value_type;
-    const device dev = operands_device(e.a);
+    const device dev = pass_device(target, e.a);
     const bool was_empty = target.empty();
     prepare_target(target, e.shape(), dev);
     const auto bound = materialize_reductions(e.a);
@@ -73,16 +70,20 @@ void assign_scan(array<T, R>& target, const scan_expr<Op, A>& e) {
         return;
     }
     if constexpr (std::is_same_v<T, V>) {
-        observe_scan_codegen<Op>(target, bound, static_cast<int>(e.axis), e.window);
-        cpu::run_elementwise<R>(e.shape(), std::tie(target), std::tuple{converted_to<V>(bound)}, config().fast_math);
-        try {
-            cpu::scan_in_place<Op>(target, static_cast<int>(e.axis), e.window);
-        } catch (const std::bad_alloc&) {
-            // The scratch (about 2 windows per thread) did not fit after the target was written.
-            if (was_empty) array<T, R>().swap(target);
-            throw_scan_out_of_memory(Op::name, was_empty);
+        if (!dev.is_cpu()) {  // one kernel reads the input expression and writes the scan
+            gpu_scan<Op>(bound, target, static_cast<int>(e.axis), e.window, dev.index());
+        } else {
+            observe_scan_codegen<Op>(target, bound, static_cast<int>(e.axis), e.window);
+            cpu::run_elementwise<R>(e.shape(), std::tie(target), std::tuple{converted_to<V>(bound)}, config().fast_math);
+            try {
+                cpu::scan_in_place<Op>(target, static_cast<int>(e.axis), e.window);
+            } catch (const std::bad_alloc&) {
+                // The scratch (about 2 windows per thread) did not fit after the target was written.
+                if (was_empty) array<T, R>().swap(target);
+                throw_scan_out_of_memory(Op::name, was_empty);
+            }
         }
-        count_pass(bytes_of_arrays(bound), bytes_of_arrays(target));
+        count_pass(bytes_of_arrays(bound), bytes_of_arrays(target), dev);
     }
 }
 

@@ -205,4 +205,14 @@ kernel_args axis_arguments(const array<T, OR>& out, const A& input, const shape_
     return args;
 }
 
+/// The arguments of `jf_scan`: those of `axis_arguments` (a work item per line, or per output
+/// for a rolling window), then the window.
+template <bool Rolling, class T, int R, expression A>
+kernel_args scan_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t window) {
+    const std::int64_t items = Rolling ? out.size() : element_count<R>(outer_shape<R>(out.shape(), axis));
+    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, items);
+    args.push(window);
+    return args;
+}
+
 }  // namespace jitfuse::detail

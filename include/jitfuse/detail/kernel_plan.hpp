@@ -5,6 +5,7 @@
 /// source (once per type and layout). Host-only; shared by `explain`, `precompile` and the
 /// codegen check that compiles every kernel the CPU runs.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -83,6 +84,25 @@ layout layout_of(std::int64_t count, const Es&... es) {
         (for_each_indexed_leaf(es, visit), ...);
         return !flat ? layout::strided : aligned ? layout::flat_vector : layout::flat;
     }
+}
+
+/// How the first kernel of a source is launched: a block per item or a thread per item.
+enum class launch_unit { thread, block };
+
+inline constexpr std::int64_t threads_per_block = 256;
+/// Enough blocks to fill any current GPU; grid-stride loops cover the rest.
+inline constexpr std::int64_t max_blocks = 65535;
+
+/// Blocks of a launch over `items` work items.
+inline std::int64_t blocks_for(std::int64_t items, launch_unit unit) {
+    const std::int64_t blocks = unit == launch_unit::block ? items : (items + threads_per_block - 1) / threads_per_block;
+    return std::clamp<std::int64_t>(blocks, 1, max_blocks);
+}
+
+/// Work items of a map kernel: vector steps (16 bytes of the output) or elements.
+template <class Out>
+std::int64_t map_items(std::int64_t count, layout how) {
+    return how == layout::flat_vector ? count / (16 / static_cast<std::int64_t>(sizeof(Out))) + 1 : count;
 }
 
 /// Codegen-check mode (`JITFUSE_CHECK_CODEGEN`): queues `src` to be compiled for `arch`;

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+// A generated kernel launched on a GPU: its CUBIN for that GPU's arch from the kernel caches
+// (compiled by NVRTC on first use), then the driver's launch on the GPU's stream.
+#include "jitfuse/detail/gpu_eval.hpp"
+
+namespace jitfuse::detail {
+
+void launch_pass(const generated_source& src, std::size_t kernel, kernel_args& args, std::int64_t blocks, int gpu) {
+    const kernel_binary binary = compiled_binary(src, cuda::gpu(gpu).arch);
+    cuda::launch_shape shape;
+    shape.grid[0] = static_cast<unsigned>(blocks);
+    shape.block[0] = static_cast<unsigned>(threads_per_block);
+    cuda::launch(binary, src.kernels.at(kernel), args, shape, gpu);
+}
+
+}  // namespace jitfuse::detail
