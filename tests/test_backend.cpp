@@ -193,7 +193,8 @@ TEST_SUITE("backend") {
             CHECK(got == want);
         }
         {
-            const auto [want, got] = both([](const auto& x) { return x - jf::max(x, 1) + jf::sum(x, 0); });  // row max, column sum broadcast
+            // column maxima and row sums (of the transpose: its last axis), broadcast down the rows
+            const auto [want, got] = both([](const auto& x) { return x - jf::max(x, 0) + jf::sum(x.transpose(), 1); });
             CHECK(close(got, want));
         }
         {
@@ -225,6 +226,13 @@ TEST_SUITE("backend") {
         CHECK(same);
 
         CHECK_THROWS_AS(jf::eval(g + c), jf::device_error);  // arrays on two devices
+        {  // a reduction of random values only, inside a GPU pass: computed on the GPU
+            const std::vector<float> shifted = jf::eval(g - jf::mean(jf::random::normal<float>(std::int64_t{1000}, 3))).to_host();
+            const float m = jf::mean(jf::random::normal<float>(std::int64_t{1000}, 3)).item();
+            CHECK(std::fabs(shifted[5] - (host[5] - m)) <= 1e-5f);
+        }
+        jf::array<float, 2> lo2(g.shape(), gpu), hi2(g.shape(), gpu);  // tie: devices of all expressions
+        CHECK_THROWS_AS((jf::tie(lo2, hi2) = jf::tuple(g * 1.f, c * 1.f)), jf::device_error);
         jf::array<float, 2> target = c.clone();
         CHECK_THROWS_AS(target = g * 2.f, jf::device_error);  // the target stays on the CPU
         CHECK(target.to_host() == host);

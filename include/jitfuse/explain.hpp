@@ -49,7 +49,7 @@ void compile_into_caches(const generated_source& src, std::string_view arch);
 
 template <class Red, class A, int OutRank>
 pass_plan plan_reduction(const reduce_expr<Red, A, OutRank>& e) {
-    const auto bound = materialize_reductions(e.a);
+    const auto bound = materialize_reductions(e.a, operands_device(e.a));
     using B = std::remove_cvref_t<decltype(bound)>;
     const auto shape = loop_shape(e.a.shape());
     const std::int64_t count = element_count<loop_rank<A::rank>>(shape);
@@ -77,7 +77,7 @@ pass_plan plan_pass(const E& e) {
         return plan_scan(e);  // scan.hpp
     } else {
         using T = typename E::value_type;
-        const auto bound = detail::materialize_reductions(e);
+        const auto bound = detail::materialize_reductions(e, detail::operands_device(e));
         using B = std::remove_cvref_t<decltype(bound)>;
         const std::int64_t count = detail::element_count<detail::loop_rank<E::rank>>(detail::loop_shape(e.shape()));
         const detail::layout how = detail::layout_of(count, bound);

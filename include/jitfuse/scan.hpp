@@ -57,7 +57,7 @@ namespace detail {
 /// rolling windows a thread per output.
 template <class Op, class A>
 pass_plan plan_scan(const scan_expr<Op, A>& e) {
-    const auto bound = materialize_reductions(e.a);
+    const auto bound = materialize_reductions(e.a, operands_device(e.a));
     using V = typename scan_expr<Op, A>::value_type;
     const auto shape = e.shape();
     const std::int64_t count = element_count<A::rank>(shape);

@@ -43,10 +43,9 @@ class tied {
         std::apply([&](const auto&... e) {
             ((e.shape() != shape ? detail::throw_shape_mismatch(shape, e.shape()) : void()), ...);
         }, t.exprs);
-        const device dev = detail::operands_device(first);
-        std::apply([&](const auto&... e) { (detail::operands_device(e), ...); }, t.exprs);
-        auto bound = std::apply([](const auto&... e) {
-            return std::tuple{detail::materialize_reductions(e)...};
+        const device dev = detail::pass_device_of(outs_, t.exprs);
+        auto bound = std::apply([&](const auto&... e) {
+            return std::tuple{detail::materialize_reductions(e, dev)...};
         }, t.exprs);
         std::apply([&](auto&... o) { (detail::prepare_target(o, shape, dev), ...); }, outs_);
 

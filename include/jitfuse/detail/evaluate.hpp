@@ -67,14 +67,26 @@ device operands_device(const E& e) {
     return d;
 }
 
-/// The device of a pass writing `target` from `e`: its arrays', else the target's (an
-/// expression of scalars and random leaves), else the default.
+/// The device of a pass writing `targets` (a tuple of arrays) from `exprs` (a tuple): that of
+/// the expressions' arrays, which must agree; else the first non-empty target's (expressions
+/// of scalars and random leaves); else the default.
+template <class Targets, class Exprs>
+device pass_device_of(const Targets& targets, const Exprs& exprs) {
+    std::optional<device> dev;
+    const auto meet = [&](const std::optional<device>& d) {
+        if (d && dev && *dev != *d) throw_mixed_devices(*dev, *d);
+        if (d) dev = d;
+    };
+    std::apply([&](const auto&... e) { (meet(arrays_device(e)), ...); }, exprs);
+    std::apply([&](const auto&... t) { ((dev || t.empty() ? void() : void(dev = t.where())), ...); }, targets);
+    const device d = dev.value_or(default_device());
+    require_backend(d);
+    return d;
+}
+
 template <class T, int R, expression E>
 device pass_device(const array<T, R>& target, const E& e) {
-    const std::optional<device> d = arrays_device(e);
-    const device dev = d ? *d : !target.empty() ? target.where() : default_device();
-    require_backend(dev);
-    return dev;
+    return pass_device_of(std::tie(target), std::tie(e));
 }
 
 template <expression E>
@@ -169,11 +181,10 @@ void run_pass(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
     count_pass(read, written, dev);
 }
 
-/// The whole reduction of `input` as a host value (waits for a GPU).
+/// The whole reduction of `input` on `dev` as a host value (waits for a GPU).
 template <class Red, expression A>
-auto reduce_value(const A& input) {
-    const device dev = operands_device(input);
-    const auto bound = materialize_reductions(input);
+auto reduce_value(const A& input, const device& dev) {
+    const auto bound = materialize_reductions(input, dev);
     const auto shape = loop_shape(input.shape());
     if (Red::needs_elements && element_count<loop_rank<A::rank>>(shape) == 0)
         throw_empty_reduction(Red::name, input.shape());
@@ -197,12 +208,12 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
     using V = typename reduce_expr<Red, A, OutRank>::value_type;
     if constexpr (OutRank == 0) {
         if (dev.is_cpu() || !std::is_same_v<T, V>) {
-            const auto value = reduce_value<Red>(e.a);
+            const auto value = reduce_value<Red>(e.a, dev);
             prepare_target(target, e.shape(), dev);
             const T converted = convert<T>(value);
             copy_from_host(target.data(), &converted, sizeof(T), dev);
         } else {  // straight into the target, without waiting for the GPU
-            const auto bound = materialize_reductions(e.a);
+            const auto bound = materialize_reductions(e.a, dev);
             const auto shape = loop_shape(e.a.shape());
             if (Red::needs_elements && element_count<loop_rank<A::rank>>(shape) == 0)
                 throw_empty_reduction(Red::name, e.a.shape());
@@ -214,9 +225,9 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
         const auto in_shape = e.a.shape();
         if (Red::needs_elements && in_shape[e.axis] == 0) throw_empty_reduction(Red::name, in_shape);
         prepare_target(target, e.shape(), dev);
-        const auto bound = materialize_reductions(e.a);
+        const auto bound = materialize_reductions(e.a, dev);
         if (reads_through_other_view(target, bound)) {
-            array<T, R> tmp;
+            array<T, R> tmp(e.shape(), dev);
             assign_reduction(tmp, e);
             assign(target, tmp);
             return;
@@ -227,7 +238,7 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
         } else if constexpr (std::is_same_v<T, V>) {
             gpu_reduce_axis<Red>(bound, target, static_cast<int>(e.axis), dev.index());
         } else {  // the kernel writes the reduction's own type
-            array<V, R> tmp;
+            array<V, R> tmp(e.shape(), dev);
             assign_reduction(tmp, e);
             assign(target, tmp);
             return;
@@ -245,7 +256,7 @@ void assign(array<T, R>& target, const E& e) {
         assign_scan(target, e);  // evaluate_scan.hpp (found when the scan is instantiated)
     } else {
         const device dev = pass_device(target, e);
-        const auto bound = materialize_reductions(e);
+        const auto bound = materialize_reductions(e, dev);
         prepare_target(target, e.shape(), dev);
         if (reads_through_other_view(target, bound)) {
             array<T, R> tmp(e.shape(), dev);
@@ -290,7 +301,7 @@ template <class Red, expression A, int OutRank>
 auto reduce_expr<Red, A, OutRank>::item() const -> value_type {
     static_assert(whole, "jitfuse: item() needs a whole reduction; this one keeps an axis "
                          "(assign it to an array instead)");
-    return reduce_value<Red>(a);
+    return reduce_value<Red>(a, operands_device(a));
 }
 
 }  // namespace jitfuse::detail

@@ -62,9 +62,9 @@ void assign_scan(array<T, R>& target, const scan_expr<Op, A>& e) {
     const device dev = pass_device(target, e.a);
     const bool was_empty = target.empty();
     prepare_target(target, e.shape(), dev);
-    const auto bound = materialize_reductions(e.a);
+    const auto bound = materialize_reductions(e.a, dev);
     if (!std::is_same_v<T, V> || scan_reads_target<Op>(target, bound)) {
-        array<V, R> tmp;
+        array<V, R> tmp(e.shape(), dev);
         assign_scan(tmp, e);
         assign(target, tmp);
         return;

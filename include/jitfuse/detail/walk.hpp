@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../device.hpp"
 #include "expr.hpp"
 
 namespace jitfuse::detail {
@@ -80,17 +81,18 @@ template <class T, int R, class E>
 void assign(array<T, R>& target, const E& e);
 
 /// The same tree with every reduction (and scan: every computed_first node) replaced by its
-/// result, computed now; `e` itself too when it is one (the operand of another reduction,
-/// `max(sum(x, 1))`, or an expression of `tie`). Trees without them are returned as they are.
+/// result, computed now on `dev` (the device of the pass that reads it); `e` itself too when
+/// it is one (the operand of another reduction, `max(sum(x, 1))`, or an expression of `tie`).
+/// Trees without them are returned as they are.
 template <expression E>
-auto materialize_reductions(const E& e) {
+auto materialize_reductions(const E& e, const device& dev) {
     if constexpr (computed_first<E>) {
-        array<typename E::value_type, E::rank> result;
+        array<typename E::value_type, E::rank> result(e.shape(), dev);
         assign(result, e);
         return result;
     } else if constexpr (is_array_v<E> || !has_nested_reduction<E>()) return e;
     else
-        return e.transform([](const auto& child) { return materialize_reductions(child); });
+        return e.transform([&](const auto& child) { return materialize_reductions(child, dev); });
 }
 
 }  // namespace jitfuse::detail
