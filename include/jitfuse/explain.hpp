@@ -56,13 +56,12 @@ pass_plan plan_reduction(const reduce_expr<Red, A, OutRank>& e) {
     const std::uint64_t read = bytes_of_arrays(bound);
     using V = typename reduce_expr<Red, A, OutRank>::value_type;
     if constexpr (OutRank == 0) {
-        const layout how = layout_of(count, bound) == layout::strided ? layout::strided : layout::flat;
-        const auto& src = source_for<reduce_kernel<Red, B>>(how, 0, true, false);
-        return {&src, how, count, launch_unit::thread, read, sizeof(V)};
+        const auto [src, how] = whole_reduction_source<Red>(bound, count);
+        return {src, how, count, launch_unit::thread, read, sizeof(V)};
     } else {
         const bool inner = e.axis == A::rank - 1;
         const std::int64_t outputs = shape[e.axis] ? count / shape[e.axis] : element_count<OutRank>(e.shape());
-        const auto& src = source_for<reduce_kernel<Red, B>>(layout::strided, inner ? 1 : 2, false, inner);
+        const auto& src = axis_reduction_source<Red, B>(static_cast<int>(e.axis));
         return {&src, layout::strided, outputs, inner ? launch_unit::block : launch_unit::thread, read,
                 static_cast<std::uint64_t>(outputs) * sizeof(V)};
     }

@@ -60,11 +60,9 @@ pass_plan plan_scan(const scan_expr<Op, A>& e) {
     const auto bound = materialize_reductions(e.a, operands_device(e.a));
     using V = typename scan_expr<Op, A>::value_type;
     const auto shape = e.shape();
-    const std::int64_t count = element_count<A::rank>(shape);
-    const std::int64_t lines = element_count<A::rank>(outer_shape<A::rank>(shape, static_cast<int>(e.axis)));
     const auto& src = source_for<scan_kernel<Op, std::remove_cvref_t<decltype(bound)>>>(layout::strided, 0);
-    return {&src, layout::strided, Op::rolling ? count : lines, launch_unit::thread, bytes_of_arrays(bound),
-            static_cast<std::uint64_t>(count) * sizeof(V)};
+    return {&src, layout::strided, scan_items<Op::rolling, A::rank>(shape, static_cast<int>(e.axis)), launch_unit::thread,
+            bytes_of_arrays(bound), static_cast<std::uint64_t>(element_count<A::rank>(shape)) * sizeof(V)};
 }
 
 }  // namespace detail

@@ -146,11 +146,10 @@ void observe_reduce_codegen(const A& input) {
     if (!codegen_observed()) return;
     const auto shape = loop_shape(input.shape());
     const std::int64_t count = element_count<loop_rank<A::rank>>(shape);
-    const layout how = whole_reduction_layout(input, count);
-    const generated_source& src = source_for<reduce_kernel<Red, A>>(how, 0, true, false);
-    observe_generated(src);
-    check_arguments(reduce_arguments<loop_rank<A::rank>>(nullptr, input, shape, how), src.kernels[0]);
-    check_arguments(reduce_final_arguments(nullptr, nullptr, 1, count), src.kernels[1]);
+    const auto [src, how] = whole_reduction_source<Red>(input, count);
+    observe_generated(*src);
+    check_arguments(reduce_arguments<loop_rank<A::rank>>(nullptr, input, shape, how), src->kernels[0]);
+    check_arguments(reduce_final_arguments(nullptr, nullptr, 1, count), src->kernels[1]);
 }
 
 /// The same for a reduction of `input` along `axis` into `target`: along the last axis
@@ -158,8 +157,7 @@ void observe_reduce_codegen(const A& input) {
 template <class Red, class A, class T, int R>
 void observe_axis_reduce_codegen(const A& input, const array<T, R>& target, int axis) {
     if (!codegen_observed()) return;
-    const bool inner = axis == A::rank - 1;
-    const generated_source& src = source_for<reduce_kernel<Red, A>>(layout::strided, inner ? 1 : 2, false, inner);
+    const generated_source& src = axis_reduction_source<Red, A>(axis);
     observe_generated(src);
     check_arguments(axis_arguments<A::rank>(target, input, input.shape(), axis, target.size()), src.kernels[0]);
 }
@@ -181,13 +179,21 @@ void run_pass(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
     count_pass(read, written, dev);
 }
 
+/// The operand of a whole reduction `Red`, its nested reductions computed on `dev`; an empty
+/// one is refused when `Red` needs elements.
+template <class Red, expression A>
+auto whole_reduction_operand(const A& input, const device& dev) {
+    auto bound = materialize_reductions(input, dev);
+    if (Red::needs_elements && element_count<loop_rank<A::rank>>(loop_shape(input.shape())) == 0)
+        throw_empty_reduction(Red::name, input.shape());
+    return bound;
+}
+
 /// The whole reduction of `input` on `dev` as a host value (waits for a GPU).
 template <class Red, expression A>
 auto reduce_value(const A& input, const device& dev) {
-    const auto bound = materialize_reductions(input, dev);
+    const auto bound = whole_reduction_operand<Red>(input, dev);
     const auto shape = loop_shape(input.shape());
-    if (Red::needs_elements && element_count<loop_rank<A::rank>>(shape) == 0)
-        throw_empty_reduction(Red::name, input.shape());
     using V = typename Red::template result<typename A::value_type>;
     V value;
     if (dev.is_cpu()) {
@@ -213,12 +219,9 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
             const T converted = convert<T>(value);
             copy_from_host(target.data(), &converted, sizeof(T), dev);
         } else {  // straight into the target, without waiting for the GPU
-            const auto bound = materialize_reductions(e.a, dev);
-            const auto shape = loop_shape(e.a.shape());
-            if (Red::needs_elements && element_count<loop_rank<A::rank>>(shape) == 0)
-                throw_empty_reduction(Red::name, e.a.shape());
+            const auto bound = whole_reduction_operand<Red>(e.a, dev);
             prepare_target(target, e.shape(), dev);
-            gpu_reduce_all<Red, loop_rank<A::rank>>(bound, shape, target.data(), dev.index());
+            gpu_reduce_all<Red, loop_rank<A::rank>>(bound, loop_shape(e.a.shape()), target.data(), dev.index());
             count_pass(bytes_of_arrays(bound), sizeof(T), dev);
         }
     } else {
@@ -271,12 +274,8 @@ void assign(array<T, R>& target, const E& e) {
 template <class T, int R>
 std::vector<T> gather_to_host(const array<T, R>& a) {
     if (a.empty()) throw_empty_operand();
-    const array<T, R> src = a.is_contiguous() ? a : a.clone();
-    if (src.where().is_cpu()) return std::vector<T>(src.data(), src.data() + src.size());
-    const auto n = static_cast<std::size_t>(src.size());
-    const auto staging = std::make_unique_for_overwrite<T[]>(n);  // std::vector<bool> has no data()
-    cuda::copy_to_host(staging.get(), src.data(), n * sizeof(T), src.where().index());
-    return std::vector<T>(staging.get(), staging.get() + n);
+    const array<T, R> src = !a.where().is_cpu() ? transfer(a, device::cpu()) : a.is_contiguous() ? a : a.clone();
+    return std::vector<T>(src.data(), src.data() + src.size());
 }
 
 /// A contiguous copy of `a` on `dev` (another device than `a`'s).

@@ -48,12 +48,6 @@ std::pair<const generated_source*, layout> map_pass_source(const shape_t<R>& sha
     return {&source_for<kind>(how, 0), how};
 }
 
-/// The layout of a whole reduction of `input` (flat or strided: no vector loads).
-template <class A>
-layout whole_reduction_layout(const A& input, std::int64_t count) {
-    return layout_of(count, input) == layout::strided ? layout::strided : layout::flat;
-}
-
 template <int R, class Outs, class Exprs>
 void gpu_map(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, int gpu) {
     const auto [src, how] = map_pass_source<R>(shape, outs, exprs);
@@ -67,24 +61,22 @@ void gpu_map(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, int 
 template <class Red, int R, class A>
 void gpu_reduce_all(const A& input, const shape_t<R>& shape, void* out, int gpu) {
     const std::int64_t count = element_count<R>(shape);
-    const layout how = whole_reduction_layout(input, count);
-    const generated_source& src = source_for<reduce_kernel<Red, A>>(how, 0, true, false);
+    const auto [src, how] = whole_reduction_source<Red>(input, count);
     const std::int64_t blocks = blocks_for(count, launch_unit::thread);
     const device_scratch partial(static_cast<std::size_t>(blocks) * max_reduction_state_bytes, gpu);
     kernel_args first = reduce_arguments<R>(partial.get(), input, shape, how);
-    launch_pass(src, 0, first, blocks, gpu);
+    launch_pass(*src, 0, first, blocks, gpu);
     kernel_args final_pass = reduce_final_arguments(out, partial.get(), static_cast<int>(blocks), count);
-    launch_pass(src, 1, final_pass, 1, gpu);
+    launch_pass(*src, 1, final_pass, 1, gpu);
 }
 
 /// A reduction of `input` along `axis` into `target`: a block per output along the last
 /// axis, a thread per output along others.
 template <class Red, class A, class T, int R>
 void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
-    const bool inner = axis == A::rank - 1;
-    const generated_source& src = source_for<reduce_kernel<Red, A>>(layout::strided, inner ? 1 : 2, false, inner);
+    const launch_unit unit = axis == A::rank - 1 ? launch_unit::block : launch_unit::thread;
     kernel_args args = axis_arguments<A::rank>(target, input, input.shape(), axis, target.size());
-    launch_pass(src, 0, args, blocks_for(target.size(), inner ? launch_unit::block : launch_unit::thread), gpu);
+    launch_pass(axis_reduction_source<Red, A>(axis), 0, args, blocks_for(target.size(), unit), gpu);
 }
 
 /// A scan or rolling window `Op` of `input` along `axis` into `target` (of the result type):
@@ -93,8 +85,7 @@ template <class Op, class T, int R, class B>
 void gpu_scan(const B& input, array<T, R>& target, int axis, std::int64_t window, int gpu) {
     const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
     kernel_args args = scan_arguments<Op::rolling>(target, input, axis, window);
-    const std::int64_t items = Op::rolling ? target.size() : element_count<R>(outer_shape<R>(target.shape(), axis));
-    launch_pass(src, 0, args, blocks_for(items, launch_unit::thread), gpu);
+    launch_pass(src, 0, args, blocks_for(scan_items<Op::rolling, R>(target.shape(), axis), launch_unit::thread), gpu);
 }
 
 }  // namespace jitfuse::detail

@@ -207,10 +207,15 @@ kernel_args axis_arguments(const array<T, OR>& out, const A& input, const shape_
 
 /// The arguments of `jf_scan`: those of `axis_arguments` (a work item per line, or per output
 /// for a rolling window), then the window.
+/// Work items of a scan over `shape`: the lines along `axis`, or every output of a rolling window.
+template <bool Rolling, int R>
+std::int64_t scan_items(const shape_t<R>& shape, int axis) {
+    return element_count<R>(Rolling ? shape : outer_shape<R>(shape, axis));
+}
+
 template <bool Rolling, class T, int R, expression A>
 kernel_args scan_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t window) {
-    const std::int64_t items = Rolling ? out.size() : element_count<R>(outer_shape<R>(out.shape(), axis));
-    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, items);
+    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<Rolling, R>(out.shape(), axis));
     args.push(window);
     return args;
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 #include <tuple>
+#include <utility>
 #include <type_traits>
 
 #include "../config.hpp"
@@ -103,6 +104,21 @@ inline std::int64_t blocks_for(std::int64_t items, launch_unit unit) {
 template <class Out>
 std::int64_t map_items(std::int64_t count, layout how) {
     return how == layout::flat_vector ? count / (16 / static_cast<std::int64_t>(sizeof(Out))) + 1 : count;
+}
+
+/// The source of a whole reduction of `input` over `count` elements, and its layout (flat or
+/// strided: no vector loads). The GPU, the codegen check and `explain` all choose it here.
+template <class Red, class A>
+std::pair<const generated_source*, layout> whole_reduction_source(const A& input, std::int64_t count) {
+    const layout how = layout_of(count, input) == layout::strided ? layout::strided : layout::flat;
+    return {&source_for<reduce_kernel<Red, A>>(how, 0, true, false), how};
+}
+
+/// The source of a reduction of `A` along `axis`: the last axis (variant 1) or another (2).
+template <class Red, class A>
+const generated_source& axis_reduction_source(int axis) {
+    const bool inner = axis == A::rank - 1;
+    return source_for<reduce_kernel<Red, A>>(layout::strided, inner ? 1 : 2, false, inner);
 }
 
 /// Codegen-check mode (`JITFUSE_CHECK_CODEGEN`): queues `src` to be compiled for `arch`;
