@@ -290,7 +290,11 @@ void* allocate(std::size_t bytes, int index) {
     gpu_state& g = use(index);
     if (bytes == 0) return nullptr;
     device_pointer p = 0;
-    check(instance().api.alloc_async(&p, bytes, g.queue), "cuMemAllocAsync", index);
+    const result r = instance().api.alloc_async(&p, bytes, g.queue);
+    if (r == error_out_of_memory)  // worded as the CPU's
+        throw out_of_memory("cannot allocate " + std::to_string(bytes) + " bytes on cuda:" + std::to_string(index) +
+                            " (out of GPU memory)");
+    check(r, "cuMemAllocAsync", index);
     auto& c = stat_counters();
     c.allocations.fetch_add(1, std::memory_order_relaxed);
     c.allocated_bytes.fetch_add(bytes, std::memory_order_relaxed);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // A generated kernel launched on a GPU: its CUBIN for that GPU's arch from the kernel caches
-// (compiled by NVRTC on first use), then the driver's launch on the GPU's stream.
+// (compiled by NVRTC on first use), then the driver's launch on the GPU's stream. JITFUSE_DUMP
+// writes the source out first.
 #include "jitfuse/detail/gpu_eval.hpp"
 
 namespace jitfuse::detail {
 
 void launch_pass(const generated_source& src, std::size_t kernel, kernel_args& args, std::int64_t blocks, int gpu) {
+    if (const auto& dir = config().dump_dir; !dir.empty()) dump_source(src, dir);
     const kernel_binary binary = compiled_binary(src, cuda::gpu(gpu).arch);
     cuda::launch_shape shape;
     shape.grid[0] = static_cast<unsigned>(blocks);

@@ -4,7 +4,8 @@
 # Idempotent and silent when everything is already there.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ doctest-dev nlohmann-json3-dev libsleef-dev libxxhash-dev libcli11-dev)
+packages=(cmake ninja-build g++ doctest-dev nlohmann-json3-dev libsleef-dev libxxhash-dev libcli11-dev
+          libboost-context-dev)
 
 missing=()
 for cmd in cmake ninja g++; do
@@ -18,7 +19,7 @@ have_header() {
     done
     return 1
 }
-for header in doctest/doctest.h nlohmann/json.hpp sleef.h xxhash.h CLI/CLI.hpp; do
+for header in doctest/doctest.h nlohmann/json.hpp sleef.h xxhash.h CLI/CLI.hpp boost/context/fiber.hpp; do
     have_header "$header" || missing+=("header $header")
 done
 

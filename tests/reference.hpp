@@ -27,6 +27,14 @@
 namespace jft {
 
 namespace jf = jitfuse;
+
+/// Kernel launches since `jf::reset_stats()` on the device arrays go to by default (the CPU,
+/// or a GPU under JITFUSE_DEVICE=cuda, where a whole reduction is two launches).
+inline std::uint64_t default_device_launches() {
+    return jf::stats()["launches"][jf::default_device().is_cpu() ? "cpu" : "cuda"].get<std::uint64_t>();
+}
+/// Launches of one whole reduction there.
+inline std::uint64_t whole_reduction_launches() { return jf::default_device().is_cpu() ? 1 : 2; }
 using i64 = std::int64_t;
 using shape_vec = std::vector<i64>;
 

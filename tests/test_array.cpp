@@ -227,7 +227,7 @@ TEST_CASE("shape, size, strides, rank, data") {
     CHECK(a.size() == 24);
     CHECK(a.strides() == jf::shape_t<3>{12, 4, 1});
     CHECK(a.data() != nullptr);
-    CHECK(a.device() == jf::device::cpu());
+    CHECK(a.device() == jf::default_device());
     CHECK(a.is_contiguous());
     // Views point into the same memory.
     auto v = a(jf::range(1, 2), jf::range(2, -1, -1), jf::range(1, 4, 2));

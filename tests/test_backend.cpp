@@ -161,7 +161,7 @@ TEST_SUITE("backend") {
         const std::int64_t rows = 37, cols = 1029;  // odd sizes: vector tails, partial blocks
         std::vector<float> host(rows * cols);
         for (std::size_t i = 0; i < host.size(); ++i) host[i] = static_cast<float>((i * 7919) % 1000) * 0.002f - 1.0f;
-        const jf::array<float, 2> c = jf::from_host(std::span<const float>(host), {rows, cols});
+        const jf::array<float, 2> c = jf::from_host(std::span<const float>(host), {rows, cols}, jf::device::cpu());
         const jf::array<float, 2> g = c.to(gpu);
         REQUIRE(g.device() == gpu);
         CHECK(g.to_host() == host);

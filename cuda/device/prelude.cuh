@@ -85,7 +85,11 @@ template <class T> __device__ inline T multiply(T a, T b) {
     if constexpr (traits<T>::is_integer) return T(typename traits<T>::wrap(a) * typename traits<T>::wrap(b));
     else return a * b;
 }
-template <class T> __device__ inline T negative(T a) { return subtract(T(0), a); }
+// Floats negate (0 - x would give +0 for x = +0, not -0).
+template <class T> __device__ inline T negative(T a) {
+    if constexpr (traits<T>::is_integer) return subtract(T(0), a);
+    else return -a;
+}
 template <class T> __device__ inline T square(T a) { return multiply(a, a); }
 template <class T> __device__ inline T divide(T a, T b) {
     if constexpr (traits<T>::is_integer) {

@@ -50,6 +50,7 @@ std::pair<const generated_source*, layout> map_pass_source(const shape_t<R>& sha
 
 template <int R, class Outs, class Exprs>
 void gpu_map(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, int gpu) {
+    if (element_count<R>(shape) == 0) return;
     const auto [src, how] = map_pass_source<R>(shape, outs, exprs);
     kernel_args args = map_arguments<R>(shape, outs, exprs, how);
     using first_out = typename std::remove_cvref_t<std::tuple_element_t<0, Outs>>::value_type;
@@ -74,6 +75,7 @@ void gpu_reduce_all(const A& input, const shape_t<R>& shape, void* out, int gpu)
 /// axis, a thread per output along others.
 template <class Red, class A, class T, int R>
 void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
+    if (target.size() == 0) return;
     const launch_unit unit = axis == A::rank - 1 ? launch_unit::block : launch_unit::thread;
     kernel_args args = axis_arguments<A::rank>(target, input, input.shape(), axis, target.size());
     launch_pass(axis_reduction_source<Red, A>(axis), 0, args, blocks_for(target.size(), unit), gpu);
@@ -83,6 +85,7 @@ void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
 /// a thread per line (cumulative) or per output (rolling).
 template <class Op, class T, int R, class B>
 void gpu_scan(const B& input, array<T, R>& target, int axis, std::int64_t window, int gpu) {
+    if (target.size() == 0) return;
     const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
     kernel_args args = scan_arguments<Op::rolling>(target, input, axis, window);
     launch_pass(src, 0, args, blocks_for(scan_items<Op::rolling, R>(target.shape(), axis), launch_unit::thread), gpu);

@@ -95,6 +95,13 @@ device_dims<R> as_dims(const std::array<std::int64_t, N>& values) {
     return d;
 }
 
+/// The pointer a kernel gets for `a`: null when `a` has no elements (a view of an empty array
+/// may hold an address derived from null, which no kernel may be handed).
+template <class A>
+auto kernel_pointer(const A& a) {
+    return a.size() == 0 ? nullptr : a.data();
+}
+
 /// Pushes the leaves of `e` in node order, as `parameters` (codegen.cpp) prints them; `R` is
 /// the loop rank, strides follow each indexed leaf when `strided`.
 template <int R, expression E>
@@ -102,7 +109,7 @@ void push_leaves(kernel_args& args, const E& e, bool strided) {
     visit_postorder(e, [&](const auto& node) {
         using N = std::remove_cvref_t<decltype(node)>;
         if constexpr (is_array_v<N>) {
-            args.push(static_cast<const typename N::value_type*>(node.data()));
+            args.push(static_cast<const typename N::value_type*>(kernel_pointer(node)));
             if (strided) args.push(loop_strides<R>(node.shape(), node.strides()));
         } else if constexpr (generated_leaf<N>) {
             args.push(node.seed);
@@ -134,7 +141,7 @@ kernel_args map_arguments(const shape_t<R>& shape, const Outs& outs, const Exprs
     kernel_args args;
     std::apply([&](const auto&... o) {
         const auto push_output = [&](const auto& out) {
-            args.push(out.data());
+            args.push(kernel_pointer(out));
             if (strided) args.push(loop_strides<LR>(out.shape(), out.strides()));
         };
         (push_output(o), ...);
@@ -194,7 +201,7 @@ shape_t<R> outer_shape(shape_t<R> shape, int axis) {
 template <int R, class T, int OR, expression A>
 kernel_args axis_arguments(const array<T, OR>& out, const A& input, const shape_t<R>& shape, int axis, std::int64_t n) {
     kernel_args args;
-    args.push(out.data());
+    args.push(kernel_pointer(out));
     if constexpr (OR == R) args.push(loop_strides<R>(out.shape(), out.strides()));
     else args.push(reduced_output_strides<R>(out, axis));
     push_leaves<R>(args, input, true);
