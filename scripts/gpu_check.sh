@@ -5,9 +5,10 @@
 #     and the GPU evaluator (arrays on cuda:0) against the CPU; it fails instead of skipping
 #     when no GPU is usable;
 #  2. the same under compute-sanitizer (memcheck), when installed;
-#  3. the whole suite with JITFUSE_DEVICE=cuda (arrays made without a device go to cuda:0),
-#     for information: tests that assume the CPU (thread counts, CPU launch counters, the
-#     default device) are expected to fail there, anything else is a GPU bug.
+#  3. the whole suite with JITFUSE_DEVICE=cuda (arrays made without a device go to cuda:0); it
+#     passes on the emulated GPU in CI (ctest unit-emulated-gpu-suite), so a failure here is a
+#     difference of the real GPU (its math, its compiler, timing) or a bug the emulator cannot
+#     show (out-of-bounds reads, races between blocks).
 # Writes the log to bench/results/gpu-check-<gpu>-<date>.txt with the device, date and commit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,7 +31,10 @@ if command -v compute-sanitizer >/dev/null 2>&1; then
     echo "--- compute-sanitizer --tool memcheck jitfuse-tests -ts=backend"
     JITFUSE_REQUIRE_GPU=1 compute-sanitizer --tool memcheck --error-exitcode 1 build/default/jitfuse-tests -ts=backend || status=$?
 fi
-echo "--- JITFUSE_DEVICE=cuda jitfuse-tests -tse=scale (for information)"
-JITFUSE_DEVICE=cuda timeout 600 build/default/jitfuse-tests -tse=scale | tail -300 || true
-echo "wrote $out (backend checks: exit $status)"
+echo "--- JITFUSE_DEVICE=cuda jitfuse-tests -tse=scale"
+suite_log=$(mktemp)
+JITFUSE_DEVICE=cuda timeout 600 build/default/jitfuse-tests -tse=scale >"$suite_log" 2>&1 || status=$?
+tail -300 "$suite_log"
+rm -f "$suite_log"
+echo "wrote $out (exit $status)"
 exit "$status"

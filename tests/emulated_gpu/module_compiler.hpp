@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // Turns a module image (module_image.hpp) into a loaded shared library: the kernel source,
-// plus an exported entry per kernel, compiled by the host compiler once per image (kept in
-// JITFUSE_EMULATOR_CACHE, by default /tmp/jitfuse-emulator-<uid>).
+// plus an exported entry per kernel, compiled by the host compiler once per image against a
+// precompiled kernel_runtime.hpp (kept in JITFUSE_EMULATOR_CACHE, by default
+// /tmp/jitfuse-emulator-<uid>).
 
 #include <string>
 
