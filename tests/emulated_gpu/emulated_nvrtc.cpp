@@ -50,7 +50,14 @@ std::map<program, std::string> images;  // the emulator image of each live progr
 extern "C" {
 
 const char* nvrtcGetErrorString(status s) { return real<const char* (*)(status)>("nvrtcGetErrorString")(s); }
-status nvrtcVersion(int* major, int* minor) { return real<status (*)(int*, int*)>("nvrtcVersion")(major, minor); }
+// The real version plus 100 minor versions: the version is part of the kernel disk cache's
+// key, so images of the emulator and real CUBINs never share an entry, whatever folder a run
+// uses (the real library is always 13.x here, so nvrtc_options' feature checks still hold).
+status nvrtcVersion(int* major, int* minor) {
+    const status s = real<status (*)(int*, int*)>("nvrtcVersion")(major, minor);
+    *minor += 100;
+    return s;
+}
 
 status nvrtcCreateProgram(program* p, const char* source, const char* name, int headers, const char* const* texts,
                           const char* const* names) {
