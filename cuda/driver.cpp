@@ -50,6 +50,7 @@ bool is_sticky(result r) {
     }
 }
 constexpr int attribute_multiprocessors = 16;
+constexpr int attribute_threads_per_multiprocessor = 39;
 constexpr int attribute_compute_major = 75;
 constexpr int attribute_compute_minor = 76;
 constexpr unsigned stream_non_blocking = 1;
@@ -137,6 +138,8 @@ std::string open_gpu(const driver_api& api, int i, gpu_state& g) {
     if (result r = api.device_attribute(&major, attribute_compute_major, dev)) return fail("cuDeviceGetAttribute", r);
     if (result r = api.device_attribute(&minor, attribute_compute_minor, dev)) return fail("cuDeviceGetAttribute", r);
     if (result r = api.device_attribute(&g.info.multiprocessors, attribute_multiprocessors, dev))
+        return fail("cuDeviceGetAttribute", r);
+    if (result r = api.device_attribute(&g.info.threads_per_multiprocessor, attribute_threads_per_multiprocessor, dev))
         return fail("cuDeviceGetAttribute", r);
     if (result r = api.device_name(name, sizeof(name) - 1, dev)) return fail("cuDeviceGetName", r);
     g.info.name = name;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A generated kernel launched on a GPU: its CUBIN for that GPU's arch from the kernel caches
 // (compiled by NVRTC on first use), then the driver's launch on the GPU's stream. JITFUSE_DUMP
-// writes the source out first.
+// writes the source out first. Also what the launch plans need to know of each GPU.
 #include "jitfuse/detail/gpu_eval.hpp"
 
 namespace jitfuse::detail {
@@ -13,6 +13,11 @@ void launch_pass(const generated_source& src, std::size_t kernel, kernel_args& a
     shape.grid[0] = static_cast<unsigned>(blocks);
     shape.block[0] = static_cast<unsigned>(threads_per_block);
     cuda::launch(binary, src.kernels.at(kernel), args, shape, gpu);
+}
+
+gpu_geometry geometry_of(int gpu) {
+    const cuda::gpu_info& info = cuda::gpu(gpu);
+    return {std::int64_t{info.multiprocessors} * info.threads_per_multiprocessor};
 }
 
 }  // namespace jitfuse::detail

@@ -202,8 +202,8 @@ void open_kernel(source_writer& w, generated_source& out, const std::string& nam
 }
 
 /// `params` followed by `more`.
-std::vector<kernel_param> operator+(std::vector<kernel_param> params, std::initializer_list<kernel_param> more) {
-    params.insert(params.end(), more);
+std::vector<kernel_param> operator+(std::vector<kernel_param> params, const std::vector<kernel_param>& more) {
+    params.insert(params.end(), more.begin(), more.end());
     return params;
 }
 
@@ -214,75 +214,100 @@ std::string strided_load(int leaf, const std::string& coord) {
     return "p" + std::to_string(leaf) + "[jf::offset(" + coord + ", s" + std::to_string(leaf) + ")]";
 }
 
-void print_map(const kernel_ir& ir, layout how, source_writer& w, generated_source& out) {
-    body_printer body(ir, w);
-    const bool strided = how == layout::strided;
-    open_kernel(w, out, "jf_map", parameters(ir, strided, true));
-    const auto stores = [&](const std::function<std::string(std::size_t)>& at) {
-        for (std::size_t k = 0; k < ir.outputs.size(); ++k)
-            w.line(at(k) + " = " + body.arg(ir.outputs[k], ir.output_types[k]) + ";");
-    };
-    if (how == layout::flat_vector) {
-        // E elements per thread and step, so that the widest operand moves 16 bytes at once.
-        std::size_t widest = 1;
-        for (const ir_node& n : ir.nodes)
-            if (n.what == ir_node::kind::array) widest = std::max(widest, size_of(n.result));
+/// Where the element loops are when the body of one element has been printed.
+enum class element_at { vector_lane, flat, strided };
+
+/// The element index at `at`.
+std::string element_index(element_at at) { return at == element_at::vector_lane ? "c * E + e" : "i"; }
+
+/// Elements per vector step of a flat_vector pass: the widest array it loads (and, for a map,
+/// the widest output it stores) moves 16 bytes at once. Random leaves count as the arrays
+/// they stand for, so a reduction of one visits elements in its materialized array's order.
+int vector_width(const kernel_ir& ir, bool with_outputs) {
+    std::size_t widest = 1;
+    for (const ir_node& n : ir.nodes)
+        if (n.what == ir_node::kind::array || n.what == ir_node::kind::generated) widest = std::max(widest, size_of(n.result));
+    if (with_outputs)
         for (dtype t : ir.output_types) widest = std::max(widest, size_of(t));
-        const std::string e = std::to_string(16 / widest);
-        w.line("constexpr int E = " + e + ";");
+    return static_cast<int>(16 / widest);
+}
+
+/// The grid-stride loops over the `n` elements of a map or a whole reduction. flat_vector:
+/// vector loads of `width` elements per step (`lanes(true)` before the lane loop, `lanes(false)`
+/// after it), then a scalar tail; flat: one index addresses every operand; strided: through
+/// coordinates. `element(at)` prints what is done with each element once its body is computed.
+void print_element_loops(layout how, int width, body_printer& body, const kernel_ir& ir, source_writer& w,
+                         const std::function<void(element_at)>& element, const std::function<void(bool)>& lanes) {
+    if (how == layout::flat_vector) {
+        w.line("constexpr int E = " + std::to_string(width) + ";");
         w.open(std::string("for (jf::int64_t c = ") + global_id + "; c < n / E; c += " + grid_stride + ")");
         for (const ir_node& n : ir.nodes)
             if (n.what == ir_node::kind::array)
                 w.line("const auto v" + std::to_string(n.leaf) + " = jf::load<E>(p" + std::to_string(n.leaf) + " + c * E);");
-        for (std::size_t k = 0; k < ir.outputs.size(); ++k)
-            w.line("jf::vec<" + cuda_type(ir.output_types[k]) + ", E> o" + std::to_string(k) + ";");
+        lanes(true);
         w.line("#pragma unroll");
         w.open("for (int e = 0; e < E; ++e)");
-        body.print([](int leaf, const std::string&) { return "v" + std::to_string(leaf) + ".v[e]"; }, "c * E + e");
-        stores([](std::size_t k) { return "o" + std::to_string(k) + ".v[e]"; });
+        body.print([](int leaf, const std::string&) { return "v" + std::to_string(leaf) + ".v[e]"; },
+                   element_index(element_at::vector_lane));
+        element(element_at::vector_lane);
         w.close();
-        for (std::size_t k = 0; k < ir.outputs.size(); ++k)
-            w.line("jf::store<E>(out" + std::to_string(k) + " + c * E, o" + std::to_string(k) + ");");
+        lanes(false);
         w.close();
         w.open(std::string("for (jf::int64_t i = n / E * E + ") + global_id + "; i < n; i += " + grid_stride + ")");
     } else {
         w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n; i += " + grid_stride + ")");
     }
-    if (strided) {
+    if (how == layout::strided) {
         w.line("jf::int64_t coord[" + std::to_string(ir.rank) + "];");
         w.line("jf::unravel(i, shape, coord);");
         body.print(strided_load);
-        stores([](std::size_t k) {
-            return "out" + std::to_string(k) + "[jf::offset(coord, so" + std::to_string(k) + ")]";
-        });
+        element(element_at::strided);
     } else {
         body.print([](int leaf, const std::string&) { return "p" + std::to_string(leaf) + "[i]"; }, "i");
-        stores([](std::size_t k) { return "out" + std::to_string(k) + "[i]"; });
+        element(element_at::flat);
     }
-    w.close();
     w.close();
 }
 
-/// Whole reductions: per-block partial states, then one block merges them in a fixed order.
+void print_map(const kernel_ir& ir, layout how, source_writer& w, generated_source& out) {
+    body_printer body(ir, w);
+    open_kernel(w, out, "jf_map", parameters(ir, how == layout::strided, true));
+    const std::size_t outputs = ir.outputs.size();
+    const auto element = [&](element_at at) {
+        for (std::size_t k = 0; k < outputs; ++k) {
+            const std::string o = std::to_string(k);
+            const std::string target = at == element_at::vector_lane ? "o" + o + ".v[e]"
+                                       : at == element_at::flat      ? "out" + o + "[i]"
+                                                                     : "out" + o + "[jf::offset(coord, so" + o + ")]";
+            w.line(target + " = " + body.arg(ir.outputs[k], ir.output_types[k]) + ";");
+        }
+    };
+    const auto lanes = [&](bool before) {
+        for (std::size_t k = 0; k < outputs; ++k) {
+            const std::string o = std::to_string(k);
+            w.line(before ? "jf::vec<" + cuda_type(ir.output_types[k]) + ", E> o" + o + ";"
+                          : "jf::store<E>(out" + o + " + c * E, o" + o + ");");
+        }
+    };
+    if (how == layout::flat_vector) out.vector_width = vector_width(ir, true);
+    print_element_loops(how, out.vector_width, body, ir, w, element, lanes);
+    w.close();
+}
+
+/// Whole reductions: each block folds its grid-stride share into a partial state, then one
+/// block merges the partial states in a fixed order.
 void print_reduce_all(const kernel_ir& ir, layout how, source_writer& w, generated_source& out) {
     body_printer body(ir, w);
-    const bool strided = how == layout::strided;
     const std::string root = body.arg(ir.outputs[0], ir.reduce_input);
     w.line("typedef " + reducer_type(ir) + " R;");
-    std::vector<kernel_param> params = parameters(ir, strided, false);
+    std::vector<kernel_param> params = parameters(ir, how == layout::strided, false);
     params.insert(params.begin(), pointer_param("R::state", "partial"));
     open_kernel(w, out, "jf_reduce", std::move(params));
     w.line("R::state s = R::identity();");
-    w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n; i += " + grid_stride + ")");
-    if (strided) {
-        w.line("jf::int64_t coord[" + std::to_string(ir.rank) + "];");
-        w.line("jf::unravel(i, shape, coord);");
-        body.print(strided_load);
-    } else {
-        body.print([](int leaf, const std::string&) { return "p" + std::to_string(leaf) + "[i]"; }, "i");
-    }
-    w.line("R::step(s, " + root + ", i);");
-    w.close();
+    if (how == layout::flat_vector) out.vector_width = vector_width(ir, false);
+    print_element_loops(how, out.vector_width, body, ir, w,
+                        [&](element_at at) { w.line("R::step(s, " + root + ", " + element_index(at) + ");"); },
+                        [](bool) {});
     w.line("s = jf::block_reduce<R>(s);");
     w.line("if (threadIdx.x == 0) partial[blockIdx.x] = s;");
     w.close();
@@ -295,88 +320,118 @@ void print_reduce_all(const kernel_ir& ir, layout how, source_writer& w, generat
     w.close();
 }
 
-/// Axis reductions. `outer` is the input shape with extent 1 on the reduced axis: output o
-/// unravels over it. Inner axis: one block per output; other axes: one thread per output.
+/// Axis reductions (launch: plan_axis_reduction in launch_geometry.hpp). Output o unravels
+/// over `outer`, the input shape with extent 1 on the reduced axis. Work item w = chunk * n +
+/// o is folded by `group` adjacent threads, which then merge; the loop over work items is
+/// uniform over the block, since group_reduce needs every thread. With one chunk the result
+/// is written; with more, a partial state per work item that `jf_reduce_axis_final` merges.
 void print_reduce_axis(const kernel_ir& ir, source_writer& w, generated_source& out) {
     body_printer body(ir, w);
     const std::string r = std::to_string(ir.rank);
     const std::string root = body.arg(ir.outputs[0], ir.reduce_input);
     w.line("typedef " + reducer_type(ir) + " R;");
-    const auto params = parameters(ir, true, true) + std::initializer_list<kernel_param>{
-                            dims_param(ir.rank, "outer"), int_param("axis"), int64_param("length")};
-    if (ir.reduce_inner_axis) {
-        open_kernel(w, out, "jf_reduce_rows", params);
-        w.open("for (jf::int64_t o = blockIdx.x; o < n; o += gridDim.x)");
-        w.line("jf::int64_t coord[" + r + "];");
-        w.line("jf::unravel(o, outer, coord);");
-        w.line("const jf::int64_t dest = jf::offset(coord, so0);");
-        w.line("R::state s = R::identity();");
-        w.open("for (jf::int64_t k = threadIdx.x; k < length; k += blockDim.x)");
-    } else {
-        open_kernel(w, out, "jf_reduce_columns", params);
-        w.open(std::string("for (jf::int64_t o = ") + global_id + "; o < n; o += " + grid_stride + ")");
-        w.line("jf::int64_t coord[" + r + "];");
-        w.line("jf::unravel(o, outer, coord);");
-        w.line("const jf::int64_t dest = jf::offset(coord, so0);");
-        w.line("R::state s = R::identity();");
-        w.open("for (jf::int64_t k = 0; k < length; ++k)");
-    }
+    const std::vector<kernel_param> tail{dims_param(ir.rank, "outer"), int_param("axis"), int64_param("length")};
+    const kernel_param partial = pointer_param("R::state", "partial");
+    open_kernel(w, out, "jf_reduce_axis", parameters(ir, true, true) + tail +
+                std::vector<kernel_param>{int_param("group"), int64_param("chunks"), partial});
+    w.line("const int lane = threadIdx.x % group;");
+    w.line("const jf::int64_t per_block = blockDim.x / group, items = n * chunks;");
+    w.open("for (jf::int64_t first = blockIdx.x * per_block; first < items; first += gridDim.x * per_block)");
+    w.line("const jf::int64_t item = first + threadIdx.x / group;");
+    w.line("jf::int64_t coord[" + r + "];");
+    w.line("R::state s = R::identity();");
+    w.open("if (item < items)");
+    w.line("jf::unravel(item % n, outer, coord);");
+    w.open("for (jf::int64_t k = item / n * group + lane; k < length; k += chunks * group)");
     w.line("coord[axis] = k;");
     body.print(strided_load);
     w.line("R::step(s, " + root + ", k);");
     w.close();
-    if (ir.reduce_inner_axis) {
-        w.line("s = jf::block_reduce<R>(s);");
-        w.line("if (threadIdx.x == 0) out0[dest] = R::finish(s, length);");
-        w.line("__syncthreads();");
-    } else {
-        w.line("out0[dest] = R::finish(s, length);");
-    }
+    w.close();
+    w.line("s = jf::group_reduce<R>(s, group);");
+    w.open("if (lane == 0 && item < items)");
+    w.line("if (chunks == 1) out0[jf::offset(coord, so0)] = R::finish(s, length);");
+    w.line("else partial[item] = s;");
+    w.close();
+    w.close();
+    w.close();
+    open_kernel(w, out, "jf_reduce_axis_final", std::vector<kernel_param>{
+                pointer_param(cuda_type(ir.output_types[0]), "out0"), dims_param(ir.rank, "so0"), int64_param("n")} +
+                tail + std::vector<kernel_param>{int64_param("chunks"), pointer_param("const R::state", "partial")});
+    w.open(std::string("for (jf::int64_t o = ") + global_id + "; o < n; o += " + grid_stride + ")");
+    w.line("R::state s = R::identity();");
+    w.line("for (jf::int64_t c = 0; c < chunks; ++c) R::merge(s, partial[c * n + o]);");
+    w.line("jf::int64_t coord[" + r + "];");
+    w.line("jf::unravel(o, outer, coord);");
+    w.line("out0[jf::offset(coord, so0)] = R::finish(s, length);");
     w.close();
     w.close();
 }
 
-/// Scans and rolling windows along `axis`, simple and correct first versions: a cumulative
-/// op runs one thread per line (`outer`: the shape with extent 1 on the axis), walking the
-/// axis in order, so a scan of one long line is serial (a block-parallel scan would fix it);
-/// a rolling window runs one thread per output and folds its `window` inputs directly
+/// A rolling window along `axis`: one thread per output folds its `window` inputs directly
 /// (window reads per output, fine for short windows).
-void print_scan(const kernel_ir& ir, source_writer& w, generated_source& out) {
+void print_rolling(const kernel_ir& ir, source_writer& w, generated_source& out) {
     body_printer body(ir, w);
-    const std::string r = std::to_string(ir.rank);
     const std::string v = cuda_type(ir.output_types[0]);
     const std::string x = body.arg(ir.outputs[0], ir.output_types[0]);
-    const bool rolling = ir.scan.starts_with("rolling_");
     w.line("typedef jf::" + std::string(ir.scan) + "_op<" + v + "> S;");
-    open_kernel(w, out, "jf_scan", parameters(ir, true, true) + std::initializer_list<kernel_param>{
+    open_kernel(w, out, "jf_scan", parameters(ir, true, true) + std::vector<kernel_param>{
                 dims_param(ir.rank, "outer"), int_param("axis"), int64_param("length"), int64_param("window")});
     w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n; i += " + grid_stride + ")");
-    w.line("jf::int64_t coord[" + r + "];");
-    if (rolling) {
-        w.line("jf::unravel(i, shape, coord);");
-        w.line("const jf::int64_t k = coord[axis], dest = jf::offset(coord, so0);");
-        w.line(v + " s = jf::quiet_nan<" + v + ">();");
-        w.open("if (k + 1 >= window)");
-        w.open("for (jf::int64_t j = k + 1 - window; j <= k; ++j)");
-        w.line("coord[axis] = j;");
-        body.print(strided_load);
-        w.line("s = j == k + 1 - window ? " + x + " : S::combine(s, " + x + ");");
-        w.close();
-        w.line("s = S::finish(s, window);");
-        w.close();
-        w.line("out0[dest] = s;");
-    } else {
-        w.line("jf::unravel(i, outer, coord);");
-        w.line(v + " s = " + v + "(0);");
-        w.open("for (jf::int64_t k = 0; k < length; ++k)");
+    w.line("jf::int64_t coord[" + std::to_string(ir.rank) + "];");
+    w.line("jf::unravel(i, shape, coord);");
+    w.line("const jf::int64_t k = coord[axis], dest = jf::offset(coord, so0);");
+    w.line(v + " s = jf::quiet_nan<" + v + ">();");
+    w.open("if (k + 1 >= window)");
+    w.open("for (jf::int64_t j = k + 1 - window; j <= k; ++j)");
+    w.line("coord[axis] = j;");
+    body.print(strided_load);
+    w.line("s = j == k + 1 - window ? " + x + " : S::combine(s, " + x + ");");
+    w.close();
+    w.line("s = S::finish(s, window);");
+    w.close();
+    w.line("out0[dest] = s;");
+    w.close();
+    w.close();
+}
+
+/// A cumulative op along `axis` (launch: plan_scan_chunks in launch_geometry.hpp). Line l
+/// unravels over `outer` (the shape with extent 1 on the axis); each line is cut into
+/// `chunks` runs of `span`, and work item i = chunk * n + l is one thread walking its run in
+/// order. With several chunks, `jf_scan_totals` first folds each run into `totals` (the same
+/// layout), the host scans those along the chunks, and `jf_scan` starts each run from the
+/// previous chunk's scanned total (`carry`); with one, only `jf_scan` runs.
+void print_cumulative(const kernel_ir& ir, source_writer& w, generated_source& out) {
+    body_printer body(ir, w);
+    const std::string v = cuda_type(ir.output_types[0]);
+    const std::string x = body.arg(ir.outputs[0], ir.output_types[0]);
+    w.line("typedef jf::" + std::string(ir.scan) + "_op<" + v + "> S;");
+    const std::vector<kernel_param> lines{dims_param(ir.rank, "outer"), int_param("axis"), int64_param("length"),
+                                          int64_param("chunks")};
+    // `start`: the state before the run; `first`: when an element starts the fold afresh.
+    const auto walk = [&](const std::string& name, std::vector<kernel_param> params, const std::string& start,
+                          const std::string& first, const std::string& each, const std::string& last) {
+        open_kernel(w, out, name, std::move(params));
+        w.line("const jf::int64_t span = (length + chunks - 1) / chunks;");
+        w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n * chunks; i += " + grid_stride + ")");
+        w.line("const jf::int64_t begin = i / n * span, end = begin + span < length ? begin + span : length;");
+        w.line("jf::int64_t coord[" + std::to_string(ir.rank) + "];");
+        w.line("jf::unravel(i % n, outer, coord);");
+        w.line(v + " s = " + start + ";");
+        w.open("for (jf::int64_t k = begin; k < end; ++k)");
         w.line("coord[axis] = k;");
         body.print(strided_load);
-        w.line("s = k == 0 ? " + x + " : S::combine(s, " + x + ");");
-        w.line("out0[jf::offset(coord, so0)] = s;");
+        w.line("s = " + first + " ? " + x + " : S::combine(s, " + x + ");");
+        if (!each.empty()) w.line(each);
         w.close();
-    }
-    w.close();
-    w.close();
+        if (!last.empty()) w.line(last);
+        w.close();
+        w.close();
+    };
+    walk("jf_scan_totals", std::vector<kernel_param>{pointer_param(v, "totals")} + parameters(ir, true, false) + lines,
+         v + "(0)", "k == begin", "", "totals[i] = s;");
+    walk("jf_scan", parameters(ir, true, true) + lines + std::vector<kernel_param>{pointer_param("const " + v, "carry")},
+         "begin == 0 ? " + v + "(0) : carry[i - n]", "k == 0", "out0[jf::offset(coord, so0)] = s;", "");
 }
 
 /// Starts the comment line naming each user function a source holds ("NAME, FILE:LINE").
@@ -453,7 +508,8 @@ generated_source generate_cuda(const kernel_ir& ir, layout how) {
     w.line("#include \"" + std::string(prelude_name) + "\"");
     w.line("");
     print_user_functions(ir, w);
-    if (!ir.scan.empty()) print_scan(ir, w, out);
+    if (ir.scan.starts_with("rolling_")) print_rolling(ir, w, out);
+    else if (!ir.scan.empty()) print_cumulative(ir, w, out);
     else if (ir.reducer.empty()) print_map(ir, how, w, out);
     else if (ir.reduce_whole) print_reduce_all(ir, how, w, out);
     else print_reduce_axis(ir, w, out);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <string>
 
+#include "jitfuse/detail/gpu_eval.hpp"
 #include "jitfuse/detail/kernel_cache.hpp"
 #include "jitfuse/error.hpp"
 
@@ -24,13 +25,18 @@ kernel_info describe_launch(const pass_plan& plan) {
     info.source = plan.src->source;
     info.headers.emplace(std::string(prelude_name), std::string(device_prelude()));
     for (const kernel_entry& k : plan.src->kernels) info.kernel_names.push_back(k.name);
-    info.kernel_name = info.kernel_names.front();
+    info.kernel_name = info.kernel_names.at(plan.first_kernel);
     info.layout = layout_name(plan.how);
-    info.grid = {blocks_for(plan.items, plan.unit), 1, 1};
+    info.grid = {plan.blocks, 1, 1};
     info.block = {threads_per_block, 1, 1};
     info.bytes_read = plan.bytes_read;
     info.bytes_written = plan.bytes_written;
     return info;
+}
+
+gpu_geometry explained_gpu() {
+    const device dev = default_device();
+    return dev.is_cpu() ? nominal_gpu : geometry_of(dev.index());
 }
 
 void compile_into_caches(const generated_source& src, std::string_view arch) {

@@ -76,12 +76,22 @@ TEST_SUITE("kernel arguments") {
         jf::array<int, 3> x = jf::zeros<int, 3>({2, 3, 4});
         jf::array<std::int64_t, 2> out({2, 4});
         const auto& src = *jd::plan_pass(jf::sum(x, 1)).src;
-        jd::kernel_args args = jd::axis_arguments<3>(out, x, x.shape(), 1, out.size());
+        jd::kernel_args args = jd::axis_reduction_arguments(out, x, 1, jd::axis_reduction_launch{4, 3, 1}, nullptr);
         jd::check_arguments(args, src.kernels.at(0));
         CHECK(dims<3>(args, 1) == std::vector<std::int64_t>{4, 0, 1});
         CHECK(dims<3>(args, 6) == std::vector<std::int64_t>{2, 1, 4});  // outer: the lines along axis 1
         CHECK(argument<int>(args, 7) == 1);
         CHECK(argument<std::int64_t>(args, 8) == 3);
+        CHECK(argument<int>(args, 9) == 4);             // group
+        CHECK(argument<std::int64_t>(args, 10) == 3);  // chunks
+        // The merge pass: output and strides, outputs, the lines, chunks, partial states.
+        jd::kernel_args merge = jd::axis_final_arguments<3>(out, x.shape(), 1, 5, nullptr);
+        jd::check_arguments(merge, src.kernels.at(1));
+        CHECK(dims<3>(merge, 1) == std::vector<std::int64_t>{4, 0, 1});
+        CHECK(argument<std::int64_t>(merge, 2) == 8);
+        CHECK(dims<3>(merge, 3) == std::vector<std::int64_t>{2, 1, 4});
+        CHECK(argument<std::int64_t>(merge, 5) == 3);  // length
+        CHECK(argument<std::int64_t>(merge, 6) == 5);  // chunks
     }
 
     TEST_CASE("arguments that do not fit the parameters are refused, naming the parameter") {

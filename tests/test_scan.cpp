@@ -356,9 +356,12 @@ TEST_CASE("the input expression fuses into the scan: no temporary, one pass") {
     const jf::array<float> s = jf::cumsum(x * y + 1.f, 0);
     const auto st = jf::stats();
     INFO(st.dump());
-    // Only the result is allocated (no n-element x*y+1), and x and y are read once.
-    CHECK(st["allocations"]["bytes"].get<std::uint64_t>() <= n * sizeof(float) + 4096);
-    CHECK(jft::default_device_launches() == 1);
+    // Only the result is allocated (no n-element x*y+1), and x and y are read once. A GPU cuts
+    // the line into chunks of at least 64: their totals and scanned totals add at most 2
+    // values per 64 elements, in a few more launches (the totals are scanned the same way).
+    const bool cpu = jf::default_device().is_cpu();
+    CHECK(st["allocations"]["bytes"].get<std::uint64_t>() <= n * sizeof(float) * (cpu ? 16 : 17) / 16 + 4096);
+    CHECK(jft::default_device_launches() <= (cpu ? 1u : 8u));
     CHECK(st["bytes"]["read"].get<std::uint64_t>() == 2 * n * sizeof(float));
     const auto h = s.to_host();
     CHECK(h[0] == 2.f);

@@ -345,19 +345,30 @@ template <bool Max, class T> struct arg_reducer {
 template <class T> struct argmin_reducer : arg_reducer<false, T> {};
 template <class T> struct argmax_reducer : arg_reducer<true, T> {};
 
-/// Reduces one state per thread of the block into thread 0's; the order is fixed.
+/// Reduces the states of each aligned group of `group` threads (a power of two dividing
+/// blockDim.x, uniform over the block) into the group's first thread, in a fixed order. Every
+/// thread of the block must call it: groups wider than a warp meet in shared memory.
 template <class R>
-__device__ typename R::state block_reduce(typename R::state s) {
+__device__ typename R::state group_reduce(typename R::state s, int group) {
+    const int width = group < 32 ? group : 32;
+    for (int d = width / 2; d > 0; d /= 2) R::merge(s, shuffle_down(s, d));
+    if (group <= 32) return s;
     __shared__ typename R::state warp_partial[32];
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    for (int d = 16; d > 0; d /= 2) R::merge(s, shuffle_down(s, d));
+    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = group / 32;
+    __syncthreads();  // the previous call's readers are done with warp_partial
     if (lane == 0) warp_partial[warp] = s;
     __syncthreads();
-    if (warp == 0) {
-        s = lane < (blockDim.x + 31) / 32 ? warp_partial[lane] : R::identity();
-        for (int d = 16; d > 0; d /= 2) R::merge(s, shuffle_down(s, d));
+    if (warp % warps == 0) {
+        s = lane < warps ? warp_partial[warp + lane] : R::identity();
+        for (int d = warps / 2; d > 0; d /= 2) R::merge(s, shuffle_down(s, d));
     }
     return s;
+}
+
+/// Reduces one state per thread of the block (a power of two of threads) into thread 0's.
+template <class R>
+__device__ typename R::state block_reduce(typename R::state s) {
+    return group_reduce<R>(s, blockDim.x);
 }
 
 /// A shape or a stride vector of rank R, passed by value to kernels.

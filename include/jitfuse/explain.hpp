@@ -21,10 +21,12 @@ namespace jitfuse {
 struct kernel_info {
     std::string source;                          ///< the CUDA source NVRTC compiles
     std::map<std::string, std::string> headers;  ///< name -> text of the headers it includes
-    std::string kernel_name;                     ///< the first kernel launched
-    std::vector<std::string> kernel_names;       ///< every kernel, in launch order
+    std::string kernel_name;                     ///< the first kernel this expression launches
+    std::vector<std::string> kernel_names;       ///< the source's kernels, in launch order (a second
+                                                 ///< pass, merging split lines, may not be needed)
     std::string layout;                          ///< "flat_vector", "flat" or "strided"
-    std::array<std::int64_t, 3> grid{1, 1, 1};   ///< launch shape of the first kernel
+    std::array<std::int64_t, 3> grid{1, 1, 1};   ///< launch shape of the first kernel (on the default
+                                                 ///< GPU; without one, a 132-SM H100/H200)
     std::array<std::int64_t, 3> block{1, 1, 1};
     std::uint64_t bytes_read = 0;
     std::uint64_t bytes_written = 0;
@@ -32,17 +34,20 @@ struct kernel_info {
 
 namespace detail {
 
-/// The GPU pass of one expression: its kernel source and what a launch needs.
+/// The GPU pass of one expression: its kernel source and how its first kernel is launched.
 struct pass_plan {
     const generated_source* src;
     layout how;
-    std::int64_t items;
-    launch_unit unit;
+    std::int64_t blocks;
     std::uint64_t bytes_read;
     std::uint64_t bytes_written;
+    std::size_t first_kernel = 0;  ///< of `src->kernels`
 };
 
 kernel_info describe_launch(const pass_plan& plan);
+
+/// The GPU `explain` plans launches for: the default device's, or `nominal_gpu` without one.
+gpu_geometry explained_gpu();
 
 /// Compiles `src` for `arch` into the caches ("native": this machine's GPU).
 void compile_into_caches(const generated_source& src, std::string_view arch);
@@ -57,12 +62,12 @@ pass_plan plan_reduction(const reduce_expr<Red, A, OutRank>& e) {
     using V = typename reduce_expr<Red, A, OutRank>::value_type;
     if constexpr (OutRank == 0) {
         const auto [src, how] = whole_reduction_source<Red>(bound, count);
-        return {src, how, count, launch_unit::thread, read, sizeof(V)};
+        return {src, how, whole_reduction_blocks(work_items(*src, count), explained_gpu()), read, sizeof(V)};
     } else {
-        const bool inner = e.axis == A::rank - 1;
-        const std::int64_t outputs = shape[e.axis] ? count / shape[e.axis] : element_count<OutRank>(e.shape());
-        const auto& src = axis_reduction_source<Red, B>(static_cast<int>(e.axis));
-        return {&src, layout::strided, outputs, inner ? launch_unit::block : launch_unit::thread, read,
+        const std::int64_t length = shape[e.axis];
+        const std::int64_t outputs = length ? count / length : element_count<OutRank>(e.shape());
+        const auto launch = plan_axis_reduction(outputs, length, e.axis == A::rank - 1, explained_gpu());
+        return {&axis_reduction_source<Red, B>(), layout::strided, launch.blocks, read,
                 static_cast<std::uint64_t>(outputs) * sizeof(V)};
     }
 }
@@ -81,8 +86,7 @@ pass_plan plan_pass(const E& e) {
         const std::int64_t count = detail::element_count<detail::loop_rank<E::rank>>(detail::loop_shape(e.shape()));
         const detail::layout how = detail::layout_of(count, bound);
         const auto& src = detail::source_for<detail::map_kernel<std::tuple<T>, B>>(how, 0);
-        return {&src, how, detail::map_items<T>(count, how), detail::launch_unit::thread,
-                detail::bytes_of_arrays(bound), static_cast<std::uint64_t>(count) * sizeof(T)};
+        return {&src, how, detail::blocks_for(detail::work_items(src, count)), detail::bytes_of_arrays(bound), static_cast<std::uint64_t>(count) * sizeof(T)};
     }
 }
 

@@ -53,16 +53,24 @@ JITFUSE_DEFINE_ROLLING(rolling_max)
 
 namespace detail {
 
-/// The GPU pass of a scan (`explain`, `precompile`): cumulative ops launch a thread per line,
-/// rolling windows a thread per output.
+/// The GPU pass of a scan (`explain`, `precompile`): a cumulative op launches a thread per
+/// line, or per chunk of a line (first the chunks' totals), a rolling window a thread per output.
 template <class Op, class A>
 pass_plan plan_scan(const scan_expr<Op, A>& e) {
     const auto bound = materialize_reductions(e.a, operands_device(e.a));
     using V = typename scan_expr<Op, A>::value_type;
     const auto shape = e.shape();
+    const int axis = static_cast<int>(e.axis);
     const auto& src = source_for<scan_kernel<Op, std::remove_cvref_t<decltype(bound)>>>(layout::strided, 0);
-    return {&src, layout::strided, scan_items<Op::rolling, A::rank>(shape, static_cast<int>(e.axis)), launch_unit::thread,
-            bytes_of_arrays(bound), static_cast<std::uint64_t>(element_count<A::rank>(shape)) * sizeof(V)};
+    const std::uint64_t read = bytes_of_arrays(bound);
+    const std::uint64_t written = static_cast<std::uint64_t>(element_count<A::rank>(shape)) * sizeof(V);
+    if constexpr (Op::rolling) {
+        return {&src, layout::strided, blocks_for(element_count<A::rank>(shape)), read, written};
+    } else {
+        const std::int64_t lines = scan_items<false, A::rank>(shape, axis);
+        const std::int64_t chunks = plan_scan_chunks(lines, shape[axis], explained_gpu());
+        return {&src, layout::strided, blocks_for(lines * chunks), read, written, chunks > 1 ? 0u : 1u};
+    }
 }
 
 }  // namespace detail

@@ -157,6 +157,7 @@ result cuDeviceGetAttribute(int* value, int attribute, int device) {
     if (device < 0 || device >= device_count()) return invalid_device;
     switch (attribute) {
         case 16: *value = 4; return success;   // multiprocessors
+        case 39: *value = 2048; return success;  // threads resident per multiprocessor
         case 75: *value = 9; return success;   // compute capability: what the codegen check compiles for
         case 76: *value = 0; return success;
         default: return invalid_value;

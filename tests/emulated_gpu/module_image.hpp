@@ -18,7 +18,7 @@ inline std::string make_image(std::string source, int headers, const char* const
     // Kernels whose threads never wait for each other (none of these names in the kernel's
     // own source: the prelude has them all) run one thread after another.
     bool sync = false;
-    for (const char* waits : {"__syncthreads", "__shfl", "shuffle_down", "block_reduce"})
+    for (const char* waits : {"__syncthreads", "__shfl", "shuffle_down", "_reduce<"})
         sync = sync || source.find(waits) != std::string::npos;
     for (int h = 0; h < headers; ++h) {
         const std::string include = "#include \"" + std::string(names[h]) + "\"";

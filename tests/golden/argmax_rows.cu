@@ -2,19 +2,34 @@
 #include "jitfuse/prelude.cuh"
 
 typedef jf::argmax_reducer<jf::int32_t> R;
-extern "C" __global__ void jf_reduce_rows(jf::int64_t* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length) {
-    for (jf::int64_t o = blockIdx.x; o < n; o += gridDim.x) {
+extern "C" __global__ void jf_reduce_axis(jf::int64_t* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, int group, jf::int64_t chunks, R::state* __restrict__ partial) {
+    const int lane = threadIdx.x % group;
+    const jf::int64_t per_block = blockDim.x / group, items = n * chunks;
+    for (jf::int64_t first = blockIdx.x * per_block; first < items; first += gridDim.x * per_block) {
+        const jf::int64_t item = first + threadIdx.x / group;
+        jf::int64_t coord[2];
+        R::state s = R::identity();
+        if (item < items) {
+            jf::unravel(item % n, outer, coord);
+            for (jf::int64_t k = item / n * group + lane; k < length; k += chunks * group) {
+                coord[axis] = k;
+                const jf::int32_t t0 = p0[jf::offset(coord, s0)];
+                R::step(s, t0, k);
+            }
+        }
+        s = jf::group_reduce<R>(s, group);
+        if (lane == 0 && item < items) {
+            if (chunks == 1) out0[jf::offset(coord, so0)] = R::finish(s, length);
+            else partial[item] = s;
+        }
+    }
+}
+extern "C" __global__ void jf_reduce_axis_final(jf::int64_t* __restrict__ out0, jf::dims<2> so0, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t chunks, const R::state* __restrict__ partial) {
+    for (jf::int64_t o = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; o < n; o += jf::int64_t(gridDim.x) * blockDim.x) {
+        R::state s = R::identity();
+        for (jf::int64_t c = 0; c < chunks; ++c) R::merge(s, partial[c * n + o]);
         jf::int64_t coord[2];
         jf::unravel(o, outer, coord);
-        const jf::int64_t dest = jf::offset(coord, so0);
-        R::state s = R::identity();
-        for (jf::int64_t k = threadIdx.x; k < length; k += blockDim.x) {
-            coord[axis] = k;
-            const jf::int32_t t0 = p0[jf::offset(coord, s0)];
-            R::step(s, t0, k);
-        }
-        s = jf::block_reduce<R>(s);
-        if (threadIdx.x == 0) out0[dest] = R::finish(s, length);
-        __syncthreads();
+        out0[jf::offset(coord, so0)] = R::finish(s, length);
     }
 }

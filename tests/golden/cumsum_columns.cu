@@ -2,12 +2,31 @@
 #include "jitfuse/prelude.cuh"
 
 typedef jf::cumsum_op<jf::int32_t> S;
-extern "C" __global__ void jf_scan(jf::int32_t* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t window) {
-    for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += jf::int64_t(gridDim.x) * blockDim.x) {
+extern "C" __global__ void jf_scan_totals(jf::int32_t* __restrict__ totals, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t chunks) {
+    const jf::int64_t span = (length + chunks - 1) / chunks;
+    for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n * chunks; i += jf::int64_t(gridDim.x) * blockDim.x) {
+        const jf::int64_t begin = i / n * span, end = begin + span < length ? begin + span : length;
         jf::int64_t coord[2];
-        jf::unravel(i, outer, coord);
+        jf::unravel(i % n, outer, coord);
         jf::int32_t s = jf::int32_t(0);
-        for (jf::int64_t k = 0; k < length; ++k) {
+        for (jf::int64_t k = begin; k < end; ++k) {
+            coord[axis] = k;
+            const jf::int32_t t0 = p0[jf::offset(coord, s0)];
+            const jf::int32_t t1 = p1;
+            const jf::int32_t t2 = jf::multiply(t0, t1);
+            s = k == begin ? t2 : S::combine(s, t2);
+        }
+        totals[i] = s;
+    }
+}
+extern "C" __global__ void jf_scan(jf::int32_t* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t chunks, const jf::int32_t* __restrict__ carry) {
+    const jf::int64_t span = (length + chunks - 1) / chunks;
+    for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n * chunks; i += jf::int64_t(gridDim.x) * blockDim.x) {
+        const jf::int64_t begin = i / n * span, end = begin + span < length ? begin + span : length;
+        jf::int64_t coord[2];
+        jf::unravel(i % n, outer, coord);
+        jf::int32_t s = begin == 0 ? jf::int32_t(0) : carry[i - n];
+        for (jf::int64_t k = begin; k < end; ++k) {
             coord[axis] = k;
             const jf::int32_t t0 = p0[jf::offset(coord, s0)];
             const jf::int32_t t1 = p1;

@@ -4,7 +4,19 @@
 typedef jf::sum_reducer<float> R;
 extern "C" __global__ void jf_reduce(R::state* __restrict__ partial, const float* __restrict__ p0, const float* __restrict__ p1, jf::int64_t n) {
     R::state s = R::identity();
-    for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += jf::int64_t(gridDim.x) * blockDim.x) {
+    constexpr int E = 4;
+    for (jf::int64_t c = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; c < n / E; c += jf::int64_t(gridDim.x) * blockDim.x) {
+        const auto v0 = jf::load<E>(p0 + c * E);
+        const auto v1 = jf::load<E>(p1 + c * E);
+        #pragma unroll
+        for (int e = 0; e < E; ++e) {
+            const float t0 = v0.v[e];
+            const float t1 = v1.v[e];
+            const float t2 = jf::multiply(t0, t1);
+            R::step(s, t2, c * E + e);
+        }
+    }
+    for (jf::int64_t i = n / E * E + jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += jf::int64_t(gridDim.x) * blockDim.x) {
         const float t0 = p0[i];
         const float t1 = p1[i];
         const float t2 = jf::multiply(t0, t1);

@@ -30,6 +30,7 @@ struct generated_source {
     std::string source;
     std::vector<kernel_entry> kernels;  ///< in launch order
     fingerprint id;                     ///< of `source`: names the kernel in the caches
+    int vector_width = 1;               ///< elements a thread moves per step (flat_vector), else 1
 };
 
 /// The CUDA source of `ir` for memory walked as `how`. Deterministic: the same description

@@ -20,6 +20,7 @@ struct gpu_info {
     std::string name;     ///< "NVIDIA H200"
     std::string arch;     ///< "sm_90": what NVRTC compiles for
     int multiprocessors;
+    int threads_per_multiprocessor;  ///< resident at once
 };
 
 /// Empty when kernels can be compiled and launched here; else why not, in a few words ("no

@@ -152,14 +152,14 @@ void observe_reduce_codegen(const A& input) {
     check_arguments(reduce_final_arguments(nullptr, nullptr, 1, count), src->kernels[1]);
 }
 
-/// The same for a reduction of `input` along `axis` into `target`: along the last axis
-/// (variant 1) or another one (2).
+/// The same for a reduction of `input` along `axis` into `target` (both of its kernels).
 template <class Red, class A, class T, int R>
 void observe_axis_reduce_codegen(const A& input, const array<T, R>& target, int axis) {
     if (!codegen_observed()) return;
-    const generated_source& src = axis_reduction_source<Red, A>(axis);
+    const generated_source& src = axis_reduction_source<Red, A>();
     observe_generated(src);
-    check_arguments(axis_arguments<A::rank>(target, input, input.shape(), axis, target.size()), src.kernels[0]);
+    check_arguments(axis_reduction_arguments(target, input, axis, axis_reduction_launch{1, 2, 1}, nullptr), src.kernels[0]);
+    check_arguments(axis_final_arguments<A::rank>(target, input.shape(), axis, 2, nullptr), src.kernels[1]);
 }
 
 /// One elementwise pass: `exprs` (free of reductions) into `outs`, all of shape `shape`, on

@@ -26,7 +26,12 @@ void observe_scan_codegen(const array<T, R>& target, const B& bound, int axis, s
     if (!codegen_observed()) return;
     const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
     observe_generated(src);
-    check_arguments(scan_arguments<Op::rolling>(target, bound, axis, window), src.kernels[0]);
+    if constexpr (Op::rolling) {
+        check_arguments(rolling_arguments(target, bound, axis, window), src.kernels[0]);
+    } else {
+        check_arguments(scan_totals_arguments<R>(static_cast<T*>(nullptr), bound, target.shape(), axis, 2), src.kernels[0]);
+        check_arguments(cumulative_arguments(target, bound, axis, 2, nullptr), src.kernels[1]);
+    }
 }
 
 /// `b` read in type V (as it is when it already has that type).

@@ -17,6 +17,9 @@ namespace jitfuse::detail {
 /// on `blocks` blocks of `threads_per_block`.
 void launch_pass(const generated_source& src, std::size_t kernel, kernel_args& args, std::int64_t blocks, int gpu);
 
+/// How many threads GPU `gpu` holds at once, for the launch plans of launch_geometry.hpp.
+gpu_geometry geometry_of(int gpu);
+
 /// Device memory for the duration of one pass (released in stream order).
 class device_scratch {
   public:
@@ -53,8 +56,7 @@ void gpu_map(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, int 
     if (element_count<R>(shape) == 0) return;
     const auto [src, how] = map_pass_source<R>(shape, outs, exprs);
     kernel_args args = map_arguments<R>(shape, outs, exprs, how);
-    using first_out = typename std::remove_cvref_t<std::tuple_element_t<0, Outs>>::value_type;
-    launch_pass(*src, 0, args, blocks_for(map_items<first_out>(element_count<R>(shape), how), launch_unit::thread), gpu);
+    launch_pass(*src, 0, args, blocks_for(work_items(*src, element_count<R>(shape))), gpu);
 }
 
 /// A whole reduction of `input` (loop shape `shape`) into the one element at `out`: per-block
@@ -63,7 +65,7 @@ template <class Red, int R, class A>
 void gpu_reduce_all(const A& input, const shape_t<R>& shape, void* out, int gpu) {
     const std::int64_t count = element_count<R>(shape);
     const auto [src, how] = whole_reduction_source<Red>(input, count);
-    const std::int64_t blocks = blocks_for(count, launch_unit::thread);
+    const std::int64_t blocks = whole_reduction_blocks(work_items(*src, count), geometry_of(gpu));
     const device_scratch partial(static_cast<std::size_t>(blocks) * max_reduction_state_bytes, gpu);
     kernel_args first = reduce_arguments<R>(partial.get(), input, shape, how);
     launch_pass(*src, 0, first, blocks, gpu);
@@ -71,24 +73,59 @@ void gpu_reduce_all(const A& input, const shape_t<R>& shape, void* out, int gpu)
     launch_pass(*src, 1, final_pass, 1, gpu);
 }
 
-/// A reduction of `input` along `axis` into `target`: a block per output along the last
-/// axis, a thread per output along others.
+/// A reduction of `input` along `axis` into `target`, its lines shared among threads as
+/// plan_axis_reduction says; split lines are merged by a second pass.
 template <class Red, class A, class T, int R>
 void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
     if (target.size() == 0) return;
-    const launch_unit unit = axis == A::rank - 1 ? launch_unit::block : launch_unit::thread;
-    kernel_args args = axis_arguments<A::rank>(target, input, input.shape(), axis, target.size());
-    launch_pass(axis_reduction_source<Red, A>(axis), 0, args, blocks_for(target.size(), unit), gpu);
+    const generated_source& src = axis_reduction_source<Red, A>();
+    const axis_reduction_launch launch =
+        plan_axis_reduction(target.size(), input.shape()[axis], axis == A::rank - 1, geometry_of(gpu));
+    if (launch.chunks == 1) {
+        kernel_args args = axis_reduction_arguments(target, input, axis, launch, nullptr);
+        launch_pass(src, 0, args, launch.blocks, gpu);
+        return;
+    }
+    const std::int64_t items = target.size() * launch.chunks;
+    const device_scratch partial(static_cast<std::size_t>(items) * max_reduction_state_bytes, gpu);
+    kernel_args first = axis_reduction_arguments(target, input, axis, launch, partial.get());
+    launch_pass(src, 0, first, launch.blocks, gpu);
+    kernel_args merge = axis_final_arguments<A::rank>(target, input.shape(), axis, launch.chunks, partial.get());
+    launch_pass(src, 1, merge, blocks_for(target.size()), gpu);
+}
+
+/// A cumulative op `Op` of `input` along `axis` into `target` (of the result type). Long lines
+/// are cut into chunks (plan_scan_chunks): the chunks' totals are scanned by this same
+/// function, then each chunk is scanned from its predecessors' total.
+template <class Op, class T, int R, class B>
+void gpu_cumulative(const B& input, array<T, R>& target, int axis, int gpu) {
+    const std::int64_t lines = scan_items<false, R>(target.shape(), axis);
+    const std::int64_t chunks = plan_scan_chunks(lines, target.shape()[axis], geometry_of(gpu));
+    const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
+    array<T, 2> carry;
+    if (chunks > 1) {
+        array<T, 2> totals({chunks, lines}, device::cuda(gpu));
+        kernel_args fold = scan_totals_arguments<R>(totals.data(), input, target.shape(), axis, chunks);
+        launch_pass(src, 0, fold, blocks_for(lines * chunks), gpu);
+        array<T, 2>({chunks, lines}, device::cuda(gpu)).swap(carry);
+        gpu_cumulative<Op>(totals, carry, 0, gpu);
+    }
+    kernel_args args = cumulative_arguments(target, input, axis, chunks, chunks > 1 ? carry.data() : nullptr);
+    launch_pass(src, 1, args, blocks_for(lines * chunks), gpu);
 }
 
 /// A scan or rolling window `Op` of `input` along `axis` into `target` (of the result type):
-/// a thread per line (cumulative) or per output (rolling).
+/// cumulative ops as above, rolling windows a thread per output.
 template <class Op, class T, int R, class B>
 void gpu_scan(const B& input, array<T, R>& target, int axis, std::int64_t window, int gpu) {
     if (target.size() == 0) return;
-    const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
-    kernel_args args = scan_arguments<Op::rolling>(target, input, axis, window);
-    launch_pass(src, 0, args, blocks_for(scan_items<Op::rolling, R>(target.shape(), axis), launch_unit::thread), gpu);
+    if constexpr (Op::rolling) {
+        const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
+        kernel_args args = rolling_arguments(target, input, axis, window);
+        launch_pass(src, 0, args, blocks_for(target.size()), gpu);
+    } else {
+        gpu_cumulative<Op>(input, target, axis, gpu);
+    }
 }
 
 }  // namespace jitfuse::detail

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "codegen.hpp"
+#include "launch_geometry.hpp"
 #include "shape.hpp"
 #include "shift_expr.hpp"
 #include "walk.hpp"
@@ -194,36 +195,99 @@ shape_t<R> outer_shape(shape_t<R> shape, int axis) {
     return shape;
 }
 
-/// The arguments of an axis reduction (`jf_reduce_rows`, `jf_reduce_columns`) or a scan
-/// (`jf_scan`, followed by `window`) writing `out` from `input` of shape `shape`: output
-/// pointer and strides, leaves, loop, then the lines along `axis` and its length. `n` is the
+/// The lines along `axis` of `shape` that the axis kernels walk: their shape (`outer`), the
+/// axis and its length.
+template <int R>
+void push_lines(kernel_args& args, const shape_t<R>& shape, int axis) {
+    args.push(as_dims<R>(outer_shape<R>(shape, axis)));
+    args.push(axis);
+    args.push(shape[axis]);
+}
+
+/// The output pointer and strides of an axis kernel writing `out` over a loop of rank R.
+template <int R, class T, int OR>
+void push_axis_output(kernel_args& args, const array<T, OR>& out, int axis) {
+    args.push(kernel_pointer(out));
+    if constexpr (OR == R) args.push(loop_strides<R>(out.shape(), out.strides()));
+    else args.push(reduced_output_strides<R>(out, axis));
+}
+
+/// The arguments of an axis reduction (`jf_reduce_axis`, followed by its launch's share of
+/// the lines) or a scan (`jf_scan`, followed by `window`) writing `out` from `input` of shape
+/// `shape`: output pointer and strides, leaves, loop, then the lines along `axis`. `n` is the
 /// number of work items (outputs, lines or elements).
 template <int R, class T, int OR, expression A>
 kernel_args axis_arguments(const array<T, OR>& out, const A& input, const shape_t<R>& shape, int axis, std::int64_t n) {
     kernel_args args;
-    args.push(kernel_pointer(out));
-    if constexpr (OR == R) args.push(loop_strides<R>(out.shape(), out.strides()));
-    else args.push(reduced_output_strides<R>(out, axis));
+    push_axis_output<R>(args, out, axis);
     push_leaves<R>(args, input, true);
     push_loop<R>(args, shape, n, true);
-    args.push(as_dims<R>(outer_shape<R>(shape, axis)));
-    args.push(axis);
-    args.push(shape[axis]);
+    push_lines<R>(args, shape, axis);
     return args;
 }
 
-/// The arguments of `jf_scan`: those of `axis_arguments` (a work item per line, or per output
-/// for a rolling window), then the window.
+/// The arguments of `jf_reduce_axis` reducing `input` along `axis` into `out` as `launch`
+/// shares the lines; `partial` receives a state per work item when there are several chunks.
+template <class T, int OR, expression A>
+kernel_args axis_reduction_arguments(const array<T, OR>& out, const A& input, int axis,
+                                     const axis_reduction_launch& launch, void* partial) {
+    kernel_args args = axis_arguments<A::rank>(out, input, input.shape(), axis, out.size());
+    args.push(launch.group);
+    args.push(launch.chunks);
+    args.push(partial);
+    return args;
+}
+
+/// The arguments of `jf_reduce_axis_final`: each output of `out` merges its `chunks` states of
+/// `partial`; `shape` is the reduced input's.
+template <int R, class T, int OR>
+kernel_args axis_final_arguments(const array<T, OR>& out, const shape_t<R>& shape, int axis, std::int64_t chunks,
+                                 const void* partial) {
+    kernel_args args;
+    push_axis_output<R>(args, out, axis);
+    args.push(static_cast<std::int64_t>(out.size()));
+    push_lines<R>(args, shape, axis);
+    args.push(chunks);
+    args.push(partial);
+    return args;
+}
+
 /// Work items of a scan over `shape`: the lines along `axis`, or every output of a rolling window.
 template <bool Rolling, int R>
 std::int64_t scan_items(const shape_t<R>& shape, int axis) {
     return element_count<R>(Rolling ? shape : outer_shape<R>(shape, axis));
 }
 
-template <bool Rolling, class T, int R, expression A>
-kernel_args scan_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t window) {
-    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<Rolling, R>(out.shape(), axis));
+/// The arguments of a rolling window's `jf_scan`: those of `axis_arguments` (a work item per
+/// output), then the window.
+template <class T, int R, expression A>
+kernel_args rolling_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t window) {
+    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<true, R>(out.shape(), axis));
     args.push(window);
+    return args;
+}
+
+/// The arguments of a cumulative op's `jf_scan`: those of `axis_arguments` (a work item per
+/// line), then the chunks each line is cut into and the scanned chunk totals (null with one).
+template <class T, int R, expression A>
+kernel_args cumulative_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t chunks,
+                                 std::type_identity_t<const T*> carry) {
+    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<false, R>(out.shape(), axis));
+    args.push(chunks);
+    args.push(carry);
+    return args;
+}
+
+/// The arguments of `jf_scan_totals`: the fold of each of `chunks` runs per line of `input`
+/// (shape `shape`) along `axis` into `totals` (chunks x lines).
+template <int R, class V, expression A>
+kernel_args scan_totals_arguments(V* totals, const A& input, const shape_t<R>& shape, int axis, std::int64_t chunks) {
+    kernel_args args;
+    args.push(totals);
+    push_leaves<R>(args, input, true);
+    push_loop<R>(args, shape, scan_items<false, R>(shape, axis), true);
+    push_lines<R>(args, shape, axis);
+    args.push(chunks);
     return args;
 }
 

@@ -49,7 +49,6 @@ struct kernel_ir {
     std::string_view reducer;
     dtype reduce_input{};
     bool reduce_whole = false;
-    bool reduce_inner_axis = false;    ///< the reduced axis is the last one
     std::string_view scan;             ///< scans, rolling windows: the op (`cumsum`, `rolling_mean`)
 };
 

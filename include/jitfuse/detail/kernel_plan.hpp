@@ -20,6 +20,7 @@
 #include "../config.hpp"
 #include "codegen.hpp"
 #include "kernel_ir.hpp"
+#include "launch_geometry.hpp"
 #include "walk.hpp"
 
 namespace jitfuse::detail {
@@ -38,10 +39,10 @@ struct map_kernel<std::tuple<Ts...>, Es...> {
     }
 };
 
-/// Description of a reduction of `A` (whole, or along the last axis, or another axis).
+/// Description of a reduction of `A`, whole or along an axis.
 template <class Red, class A>
 struct reduce_kernel {
-    static kernel_ir describe(bool whole, bool inner_axis) {
+    static kernel_ir describe(bool whole) {
         kernel_ir ir;
         ir.outputs.push_back(add_to_ir<A>(ir));
         using T = typename A::value_type;
@@ -50,7 +51,6 @@ struct reduce_kernel {
         ir.reducer = Red::name;
         ir.reduce_input = dtype_of<T>;
         ir.reduce_whole = whole;
-        ir.reduce_inner_axis = inner_axis;
         return ir;
     }
 };
@@ -87,38 +87,24 @@ layout layout_of(std::int64_t count, const Es&... es) {
     }
 }
 
-/// How the first kernel of a source is launched: a block per item or a thread per item.
-enum class launch_unit { thread, block };
-
-inline constexpr std::int64_t threads_per_block = 256;
-/// Enough blocks to fill any current GPU; grid-stride loops cover the rest.
-inline constexpr std::int64_t max_blocks = 65535;
-
-/// Blocks of a launch over `items` work items.
-inline std::int64_t blocks_for(std::int64_t items, launch_unit unit) {
-    const std::int64_t blocks = unit == launch_unit::block ? items : (items + threads_per_block - 1) / threads_per_block;
-    return std::clamp<std::int64_t>(blocks, 1, max_blocks);
+/// Work items of the first kernel of `src` over `count` elements: vector steps or elements.
+inline std::int64_t work_items(const generated_source& src, std::int64_t count) {
+    return src.vector_width > 1 ? count / src.vector_width + 1 : count;
 }
 
-/// Work items of a map kernel: vector steps (16 bytes of the output) or elements.
-template <class Out>
-std::int64_t map_items(std::int64_t count, layout how) {
-    return how == layout::flat_vector ? count / (16 / static_cast<std::int64_t>(sizeof(Out))) + 1 : count;
-}
-
-/// The source of a whole reduction of `input` over `count` elements, and its layout (flat or
-/// strided: no vector loads). The GPU, the codegen check and `explain` all choose it here.
+/// The source of a whole reduction of `input` over `count` elements, and its layout. The GPU,
+/// the codegen check and `explain` all choose it here.
 template <class Red, class A>
 std::pair<const generated_source*, layout> whole_reduction_source(const A& input, std::int64_t count) {
-    const layout how = layout_of(count, input) == layout::strided ? layout::strided : layout::flat;
-    return {&source_for<reduce_kernel<Red, A>>(how, 0, true, false), how};
+    const layout how = layout_of(count, input);
+    return {&source_for<reduce_kernel<Red, A>>(how, 0, true), how};
 }
 
-/// The source of a reduction of `A` along `axis`: the last axis (variant 1) or another (2).
+/// The source of a reduction of `A` along an axis (one kernel for every axis: the launch
+/// chooses how threads share the lines, see plan_axis_reduction).
 template <class Red, class A>
-const generated_source& axis_reduction_source(int axis) {
-    const bool inner = axis == A::rank - 1;
-    return source_for<reduce_kernel<Red, A>>(layout::strided, inner ? 1 : 2, false, inner);
+const generated_source& axis_reduction_source() {
+    return source_for<reduce_kernel<Red, A>>(layout::strided, 1, false);
 }
 
 /// Codegen-check mode (`JITFUSE_CHECK_CODEGEN`): queues `src` to be compiled for `arch`;
