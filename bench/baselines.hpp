@@ -23,6 +23,11 @@ void omp_heat_step(const float* t, float* out, std::int64_t rows, std::int64_t c
 void omp_row_softmax(const float* x, float* out, std::int64_t rows, std::int64_t cols);
 /// pandas rolling(window).mean(): the first window - 1 outputs are NaN.
 void omp_rolling_mean(const float* x, float* out, std::int64_t n, std::int64_t window);
+/// The sums of the `cols` columns of a row-major rows x cols matrix, into out[cols].
+void omp_column_sums(const float* x, float* out, std::int64_t rows, std::int64_t cols);
+/// z = the running sum of y - 0.5: each thread sums its chunk, the chunk sums are scanned,
+/// then each thread scans its chunk from its offset (two passes, as any parallel scan).
+void omp_centered_cumsum(const float* y, float* z, std::int64_t n);
 /// Iterations of z <- z^2 + c until |z| >= 2, for c = cr[j] + i ci[i] on a rows x cols grid.
 void omp_mandelbrot(const float* cr, const float* ci, std::int32_t* out, std::int64_t rows,
                     std::int64_t cols, int max_iter);

@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // The GPU baselines jitfuse's CUDA backend is to be measured against: a hand-written kernel
 // per workload (grid-stride loops, a block-tree reduction), Thrust (transform,
-// transform_reduce) and CUB (DeviceReduce over a transform iterator), timed with CUDA events
-// on device-resident data.
+// transform_reduce, inclusive_scan) and CUB (DeviceReduce and DeviceScan over a transform
+// iterator), timed with CUDA events on device-resident data.
 #include "cuda_baselines.hpp"
 
 #include <cuda_runtime.h>
 
 #include <cub/device/device_reduce.cuh>
+#include <cub/device/device_scan.cuh>
 #include <thrust/device_ptr.h>
 #include <thrust/execution_policy.h>
 #include <thrust/functional.h>
 #include <thrust/iterator/transform_iterator.h>
 #include <thrust/iterator/zip_iterator.h>
+#include <thrust/scan.h>
 #include <thrust/transform.h>
 #include <thrust/transform_reduce.h>
 
@@ -53,6 +55,9 @@ struct chain_op {
 struct saxpy_op {
     float a;
     __host__ __device__ float operator()(float v, float w) const { return a * v + w; }
+};
+struct centered_op {
+    __host__ __device__ float operator()(float v) const { return v - 0.5f; }
 };
 struct product_op {
     __host__ __device__ float operator()(const thrust::tuple<float, float>& t) const {
@@ -134,7 +139,8 @@ std::string device_description() {
 }
 
 std::vector<timing> run(const std::string& workload, const float* x, const float* y, std::int64_t n, int repeats) {
-    if (workload != "copy" && workload != "chain" && workload != "dot" && workload != "saxpy") return {};
+    if (workload != "copy" && workload != "chain" && workload != "dot" && workload != "saxpy" && workload != "cumsum")
+        return {};
     device_floats dx(n), dy(n), dz(n);
     check(cudaMemcpy(dx.p, x, std::size_t(n) * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy H2D");
     check(cudaMemcpy(dy.p, y, std::size_t(n) * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy H2D");
@@ -154,6 +160,15 @@ std::vector<timing> run(const std::string& workload, const float* x, const float
     } else if (workload == "saxpy") {
         add("cuda hand", [&] { saxpy_kernel<<<grid, block>>>(2.5f, dx.p, dy.p, dz.p, n); });
         add("thrust", [&] { thrust::transform(thrust::device, tx, tx + n, ty, tz, saxpy_op{2.5f}); });
+    } else if (workload == "cumsum") {
+        const auto centered = thrust::make_transform_iterator(ty, centered_op{});
+        add("thrust", [&] { thrust::inclusive_scan(thrust::device, centered, centered + n, tz); });
+        std::size_t scratch_bytes = 0;
+        cub::DeviceScan::InclusiveSum(nullptr, scratch_bytes, centered, dz.p, n);
+        void* scratch = nullptr;
+        check(cudaMalloc(&scratch, scratch_bytes), "cudaMalloc");
+        add("cub", [&] { cub::DeviceScan::InclusiveSum(scratch, scratch_bytes, centered, dz.p, n); });
+        cudaFree(scratch);
     } else {
         device_floats partial(grid);
         add("cuda hand", [&] {

@@ -20,7 +20,7 @@ std::string unavailable_reason();
 /// The device's name and the driver and runtime versions, for the JSON.
 std::string device_description();
 
-/// Times the GPU baselines of `workload` ("copy", "chain", "dot", "saxpy"; others have none)
+/// Times the GPU baselines of `workload` ("copy", "chain", "dot", "saxpy", "cumsum"; others none)
 /// on x and y (n floats each; y unused by copy and chain), copied to the device once.
 std::vector<timing> run(const std::string& workload, const float* x, const float* y, std::int64_t n, int repeats);
 

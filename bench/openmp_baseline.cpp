@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include <omp.h>
 
@@ -112,6 +113,37 @@ void omp_rolling_mean(const float* x, float* out, std::int64_t n, std::int64_t w
             if (i >= window) s -= x[i - window];
             out[i] = i + 1 >= window ? static_cast<float>(s / static_cast<double>(window)) : nan;
         }
+    }
+}
+
+void omp_column_sums(const float* x, float* out, std::int64_t rows, std::int64_t cols) {
+    std::fill(out, out + cols, 0.0f);
+#pragma omp parallel
+    {
+        std::vector<float> mine(static_cast<std::size_t>(cols), 0.0f);
+#pragma omp for schedule(static)
+        for (std::int64_t r = 0; r < rows; ++r)
+#pragma omp simd
+            for (std::int64_t c = 0; c < cols; ++c) mine[c] += x[r * cols + c];
+#pragma omp critical
+        for (std::int64_t c = 0; c < cols; ++c) out[c] += mine[c];
+    }
+}
+
+void omp_centered_cumsum(const float* y, float* z, std::int64_t n) {
+    std::vector<float> offset(static_cast<std::size_t>(omp_get_max_threads()) + 1, 0.0f);
+#pragma omp parallel
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        const std::int64_t b = n * t / nt, e = n * (t + 1) / nt;
+        float s = 0;
+        for (std::int64_t i = b; i < e; ++i) s += y[i] - 0.5f;
+        offset[t + 1] = s;
+#pragma omp barrier
+#pragma omp single
+        for (int k = 1; k <= nt; ++k) offset[k] += offset[k - 1];
+        s = offset[t];
+        for (std::int64_t i = b; i < e; ++i) z[i] = s += y[i] - 0.5f;
     }
 }
 

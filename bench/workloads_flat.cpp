@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Workloads over flat float32 vectors: copy, the elementwise chain, dot, SAXPY, rolling mean.
+// Workloads over flat float32 vectors: copy, the elementwise chain, dot, SAXPY, rolling mean,
+// the running sum of one long line.
 #include <memory>
 
 #include "workload_parts.hpp"
@@ -122,8 +123,28 @@ workload rolling_mean() {
             }};
 }
 
+workload centered_cumsum() {
+    // A random walk of n steps in [-0.5, 0.5): float running sums grouped differently (chunks
+    // of threads, of a GPU's lines) differ by ~1e-4 relative in the digest, the sum of them all.
+    return {"cumsum", "z = cumsum(y - 0.5): one long line", 8, 1e-3, false, 1, [](std::int64_t n) {
+                return over_vectors(n, {}, [](const std::shared_ptr<vectors>& v) {
+                    return std::vector<variant>{
+                        {"jitfuse", "jitfuse", [v] { v->z = jf::cumsum(v->y - 0.5f); }},
+                        {"jitfuse unfused", "unfused",
+                         [v] {
+                             const jf::array<float> centered = v->y - 0.5f;
+                             v->z = jf::cumsum(centered);
+                         }},
+#ifndef JITFUSE_BENCH_NO_OPENMP
+                        {"openmp -ffast-math", "baseline", [v] { omp_centered_cumsum(v->y.data(), v->z.data(), v->y.size()); }},
+#endif
+                    };
+                });
+            }};
+}
+
 }  // namespace
 
-std::vector<workload> flat_workloads() { return {copy(), chain(), dot(), saxpy(), rolling_mean()}; }
+std::vector<workload> flat_workloads() { return {copy(), chain(), dot(), saxpy(), rolling_mean(), centered_cumsum()}; }
 
 }  // namespace bench

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Workloads over 2-D grids: NDVI of a raster, a heat-diffusion step, row softmax, Mandelbrot.
+// Workloads over 2-D grids: NDVI of a raster, a heat-diffusion step, row softmax, column sums
+// of a tall matrix, Mandelbrot.
 #include <memory>
 
 #include "workload_parts.hpp"
@@ -25,6 +26,7 @@ using grid_shape = jf::shape_t<2>;
 constexpr std::uint16_t nodata = 65535;  // a common GeoTIFF convention for 16-bit bands
 constexpr float alpha = 0.2f;            // diffusion number of the heat step; stable below 0.25
 constexpr std::int64_t softmax_cols = 1000;  // a classifier's classes: not a multiple of the vector width
+constexpr std::int64_t tall_cols = 8;       // columns of the column-sum matrix: few, long
 constexpr int max_iter = 200;            // Mandelbrot's escape-time limit
 constexpr double x0 = -2.0, x1 = 0.6, y0 = -1.2, y1 = 1.2;  // the Mandelbrot plane
 
@@ -146,6 +148,29 @@ workload row_softmax() {
             }};
 }
 
+workload column_sums() {
+    // 8 float sums of n/8 terms in [0, 4) each, accumulated in different orders: as dot.
+    return {"column_sums", "sum(m, 0) of an (n/8, 8) matrix: few long columns", 4, 1e-2, false, 1,
+            [](std::int64_t elements) {
+                const std::int64_t rows = std::max<std::int64_t>(1, elements / tall_cols);
+                struct tall {
+                    jf::array<float, 2> m;
+                    jf::array<float> sums{tall_cols};
+                    explicit tall(std::int64_t rows) : m(grid_shape{rows, tall_cols}) { fill_uniform(m, 0, 4, 1); }
+                };
+                const auto t = std::make_shared<tall>(rows);
+                std::vector<variant> variants{
+                    {"jitfuse", "jitfuse", [t] { t->sums = jf::sum(t->m, 0); }},
+#ifndef JITFUSE_BENCH_NO_OPENMP
+                    {"openmp -ffast-math", "baseline",
+                     [t, rows] { omp_column_sums(t->m.data(), t->sums.data(), rows, tall_cols); }},
+#endif
+                };
+                return prepared{{rows, tall_cols}, {}, std::move(variants),
+                                [t] { return digest_of(t->sums.data(), tall_cols); }};
+            }};
+}
+
 workload mandelbrot_set() {
     struct plane {
         jf::array<float> cr, ci;  // the real part per column, the imaginary part per row
@@ -177,6 +202,6 @@ workload mandelbrot_set() {
 
 }  // namespace
 
-std::vector<workload> grid_workloads() { return {ndvi(), heat(), row_softmax(), mandelbrot_set()}; }
+std::vector<workload> grid_workloads() { return {ndvi(), heat(), row_softmax(), column_sums(), mandelbrot_set()}; }
 
 }  // namespace bench

@@ -105,7 +105,7 @@ def inputs(np, case):
     """The arrays of one case, as NumPy arrays (host memory)."""
     w, shape, p = case["workload"], tuple(case["shape"]), case.get("params") or {}
     f32 = np.float32
-    if w in ("copy", "chain", "dot", "saxpy", "rolling_mean"):
+    if w in ("copy", "chain", "dot", "saxpy", "rolling_mean", "cumsum"):
         return {"x": uniform(np, shape, 0, 4, 1, f32), "y": uniform(np, shape, 0, 1, 2, f32),
                 "z": np.empty(shape, f32), **p}
     if w == "ndvi":
@@ -119,6 +119,8 @@ def inputs(np, case):
         return {"red": red.reshape(shape), "nir": nir.reshape(shape), "out": np.empty(shape, f32), **p}
     if w == "heat":
         return {"t": uniform(np, shape, 0, 100, 5, f32), "out": np.empty(shape, f32), "alpha": f32(p["alpha"])}
+    if w == "column_sums":
+        return {"x": uniform(np, shape, 0, 4, 1, f32)}
     if w == "softmax":
         return {"x": uniform(np, shape, -6, 6, 6, f32), "out": np.empty(shape, f32)}
     if w == "mandelbrot":

@@ -62,6 +62,10 @@ def load_numpy():
             return lambda: np.add(f32(d["a"]) * d["x"], d["y"], out=d["z"])
         if w == "rolling_mean":
             return lambda: rolling_mean(d["x"], d["z"], d["window"])
+        if w == "cumsum":
+            return lambda: np.cumsum(d["y"] - f32(0.5), out=d["z"])
+        if w == "column_sums":
+            return lambda: d["x"].sum(axis=0)
         if w == "ndvi":
             return lambda: ndvi(d["red"], d["nir"], d["out"], d["nodata"])
         if w == "heat":
@@ -260,6 +264,8 @@ def load_jax(platform="cpu"):
         "dot": (jax.jit(lambda x, y: jnp.sum(x * y)), ("x", "y")),
         "saxpy": (jax.jit(lambda x, y: 2.5 * x + y), ("x", "y")),
         "rolling_mean": (jax.jit(rolling_mean, static_argnums=1), ("x", "window")),
+        "cumsum": (jax.jit(lambda y: jnp.cumsum(y - 0.5)), ("y",)),
+        "column_sums": (jax.jit(lambda x: jnp.sum(x, axis=0)), ("x",)),
         "ndvi": (jax.jit(ndvi, static_argnums=2), ("red", "nir", "nodata")),
         "heat": (jax.jit(heat), ("t", "alpha")),
         "softmax": (jax.jit(lambda x: jax.nn.softmax(x, axis=1)), ("x",)),
