@@ -78,6 +78,7 @@ struct driver_api {
     result (*module_load)(module*, const void*);
     result (*module_function)(function*, module, const char*);
     result (*launch)(function, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, stream, void**, void**);
+    result (*occupancy)(int*, function, int, std::size_t);
 };
 
 void resolve_in(void* lib, const char* name, auto& fn, std::string& missing) {
@@ -92,10 +93,15 @@ std::string error_name(const driver_api& api, result r) {
     return std::string(name) + (text ? std::string(" (") + text + ")" : "");
 }
 
+struct loaded_function {
+    function handle = nullptr;
+    std::unordered_map<int, int> resident_blocks;  // by threads per block, asked once each
+};
+
 struct loaded_module {
     kernel_binary binary;  // keeps the CUBIN, and so the map's key, alive
     module handle = nullptr;
-    std::unordered_map<std::string, function> functions;
+    std::unordered_map<std::string, loaded_function> functions;
 };
 
 struct gpu_state {
@@ -199,6 +205,7 @@ runtime probe() {
     resolve_in(lib, "cuModuleLoadData", a.module_load, m);
     resolve_in(lib, "cuModuleGetFunction", a.module_function, m);
     resolve_in(lib, "cuLaunchKernel", a.launch, m);
+    resolve_in(lib, "cuOccupancyMaxActiveBlocksPerMultiprocessor", a.occupancy, m);
     if (!m.empty()) {
         m += " (jitfuse needs a driver for CUDA 11.2 or newer)";
         return rt;
@@ -268,16 +275,17 @@ void check(result r, const char* call, int index) {
     throw device_error(where + error_name(api, r));
 }
 
-function kernel_function(gpu_state& g, const kernel_binary& binary, const std::string& name, int index) {
+/// Kernel `name` of `binary`, its module loaded on GPU `g` on first use. The caller holds
+/// g.modules_mutex (the entry is reached by reference).
+loaded_function& kernel_function(gpu_state& g, const kernel_binary& binary, const std::string& name, int index) {
     const driver_api& api = instance().api;
-    std::lock_guard lock(g.modules_mutex);
     loaded_module& m = g.modules[binary.get()];
     if (!m.handle) {
         check(api.module_load(&m.handle, binary->data()), "cuModuleLoadData", index);
         m.binary = binary;
     }
-    function& f = m.functions[name];
-    if (!f) check(api.module_function(&f, m.handle, name.c_str()), "cuModuleGetFunction", index);
+    loaded_function& f = m.functions[name];
+    if (!f.handle) check(api.module_function(&f.handle, m.handle, name.c_str()), "cuModuleGetFunction", index);
     return f;
 }
 
@@ -340,12 +348,27 @@ void synchronize(int index) {
 void launch(const kernel_binary& binary, const kernel_entry& kernel, kernel_args& args, const launch_shape& shape, int index) {
     check_arguments(args, kernel);
     gpu_state& g = use(index);
-    const function f = kernel_function(g, binary, kernel.name, index);
+    function f = nullptr;
+    {
+        std::lock_guard lock(g.modules_mutex);
+        f = kernel_function(g, binary, kernel.name, index).handle;
+    }
     std::vector<void*> params = args.pointers();
     check(instance().api.launch(f, shape.grid[0], shape.grid[1], shape.grid[2], shape.block[0], shape.block[1],
                                 shape.block[2], 0, g.queue, params.data(), nullptr),
           "cuLaunchKernel", index);
     stat_counters().cuda_launches.fetch_add(1, std::memory_order_relaxed);
+}
+
+int resident_blocks(const kernel_binary& binary, const kernel_entry& kernel, int threads, int index) {
+    gpu_state& g = use(index);
+    std::lock_guard lock(g.modules_mutex);
+    loaded_function& f = kernel_function(g, binary, kernel.name, index);
+    const auto [at, fresh] = f.resident_blocks.try_emplace(threads, 0);
+    if (fresh)
+        check(instance().api.occupancy(&at->second, f.handle, threads, 0), "cuOccupancyMaxActiveBlocksPerMultiprocessor",
+              index);
+    return at->second;
 }
 
 }  // namespace jitfuse::detail::cuda

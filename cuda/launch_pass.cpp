@@ -4,6 +4,8 @@
 // writes the source out first. Also what the launch plans need to know of each GPU.
 #include "jitfuse/detail/gpu_eval.hpp"
 
+#include <algorithm>
+
 namespace jitfuse::detail {
 
 void launch_pass(const generated_source& src, std::size_t kernel, kernel_args& args, std::int64_t blocks, int gpu) {
@@ -15,7 +17,14 @@ void launch_pass(const generated_source& src, std::size_t kernel, kernel_args& a
     cuda::launch(binary, src.kernels.at(kernel), args, shape, gpu);
 }
 
-gpu_geometry geometry_of(int gpu) {
+gpu_geometry geometry_of(const generated_source& src, std::size_t kernel, int gpu) {
+    const cuda::gpu_info& info = cuda::gpu(gpu);
+    const kernel_binary binary = compiled_binary(src, info.arch);
+    const int blocks = cuda::resident_blocks(binary, src.kernels.at(kernel), static_cast<int>(threads_per_block), gpu);
+    return {std::int64_t{info.multiprocessors} * std::max(blocks, 1) * threads_per_block};
+}
+
+gpu_geometry full_occupancy(int gpu) {
     const cuda::gpu_info& info = cuda::gpu(gpu);
     return {std::int64_t{info.multiprocessors} * info.threads_per_multiprocessor};
 }

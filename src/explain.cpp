@@ -36,7 +36,7 @@ kernel_info describe_launch(const pass_plan& plan) {
 
 gpu_geometry explained_gpu() {
     const device dev = default_device();
-    return dev.is_cpu() ? nominal_gpu : geometry_of(dev.index());
+    return dev.is_cpu() ? nominal_gpu : full_occupancy(dev.index());
 }
 
 void compile_into_caches(const generated_source& src, std::string_view arch) {

@@ -129,6 +129,10 @@ TEST_SUITE("backend") {
         jf::array<float> hx = jf::from_host(std::span<const float>(x)), hy = jf::from_host(std::span<const float>(y));
         const auto& src = *jf::detail::plan_pass(jf::sum(hx * hy)).src;
         const auto binary = jf::detail::compiled_binary(src, cuda::gpu(0).arch);
+        // What a whole reduction's one-wave grid is sized by: at least one block fits.
+        const int resident = cuda::resident_blocks(binary, src.kernels.at(0), 256, 0);
+        CHECK(resident >= 1);
+        CHECK(resident * 256 <= cuda::gpu(0).threads_per_multiprocessor);
         constexpr unsigned blocks = 1024;
         device_vector<float> dx(x), dy(y), dout(std::vector<float>(1));
         device_vector<float> partial{std::vector<float>(blocks)};  // a float sum's state is a float

@@ -26,7 +26,7 @@ struct kernel_info {
                                                  ///< pass, merging split lines, may not be needed)
     std::string layout;                          ///< "flat_vector", "flat" or "strided"
     std::array<std::int64_t, 3> grid{1, 1, 1};   ///< launch shape of the first kernel (on the default
-                                                 ///< GPU; without one, a 132-SM H100/H200)
+                                                 ///< GPU at full occupancy; else a 132-SM H100)
     std::array<std::int64_t, 3> block{1, 1, 1};
     std::uint64_t bytes_read = 0;
     std::uint64_t bytes_written = 0;
@@ -46,7 +46,8 @@ struct pass_plan {
 
 kernel_info describe_launch(const pass_plan& plan);
 
-/// The GPU `explain` plans launches for: the default device's, or `nominal_gpu` without one.
+/// The GPU `explain` plans launches for: the default device at full occupancy (explain
+/// compiles nothing; a launch plans with its kernel's own), or `nominal_gpu` without one.
 gpu_geometry explained_gpu();
 
 /// Compiles `src` for `arch` into the caches ("native": this machine's GPU).

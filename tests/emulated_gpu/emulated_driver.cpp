@@ -271,4 +271,11 @@ result cuLaunchKernel(function* f, unsigned gx, unsigned gy, unsigned gz, unsign
     return success;
 }
 
+// Every kernel fits as many threads as the emulated multiprocessor holds.
+result cuOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, function* f, int threads, std::size_t) {
+    if (!f || threads <= 0 || threads > 1024) return invalid_value;
+    *blocks = 2048 / threads;
+    return success;
+}
+
 }  // extern "C"

@@ -20,7 +20,7 @@ struct gpu_info {
     std::string name;     ///< "NVIDIA H200"
     std::string arch;     ///< "sm_90": what NVRTC compiles for
     int multiprocessors;
-    int threads_per_multiprocessor;  ///< resident at once
+    int threads_per_multiprocessor;  ///< resident at once, at best (a kernel may hold fewer)
 };
 
 /// Empty when kernels can be compiled and launched here; else why not, in a few words ("no
@@ -51,6 +51,10 @@ struct launch_shape {
     std::array<unsigned, 3> grid{1, 1, 1};
     std::array<unsigned, 3> block{1, 1, 1};
 };
+
+/// How many blocks of `threads` threads of kernel `kernel` each multiprocessor of GPU `index`
+/// holds at once (the kernel's registers and shared memory decide; asked once per kernel).
+int resident_blocks(const kernel_binary& binary, const kernel_entry& kernel, int threads, int index);
 
 /// Queues kernel `kernel` of `binary` (loaded into a module once per GPU) on GPU `index`'s
 /// stream; `args` must fit the kernel's parameters (checked).

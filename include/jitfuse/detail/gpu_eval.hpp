@@ -17,8 +17,13 @@ namespace jitfuse::detail {
 /// on `blocks` blocks of `threads_per_block`.
 void launch_pass(const generated_source& src, std::size_t kernel, kernel_args& args, std::int64_t blocks, int gpu);
 
-/// How many threads GPU `gpu` holds at once, for the launch plans of launch_geometry.hpp.
-gpu_geometry geometry_of(int gpu);
+/// How many threads of kernel `kernel` of `src` GPU `gpu` holds at once (its occupancy), for
+/// the launch plans of launch_geometry.hpp: a one-wave grid then has no partial last wave.
+gpu_geometry geometry_of(const generated_source& src, std::size_t kernel, int gpu);
+
+/// The same for a kernel that needs no more registers or shared memory than the GPU allows
+/// 2048 (or its maximum of) threads: what `explain` plans with, compiling nothing.
+gpu_geometry full_occupancy(int gpu);
 
 /// Device memory for the duration of one pass (released in stream order).
 class device_scratch {
@@ -65,7 +70,7 @@ template <class Red, int R, class A>
 void gpu_reduce_all(const A& input, const shape_t<R>& shape, void* out, int gpu) {
     const std::int64_t count = element_count<R>(shape);
     const auto [src, how] = whole_reduction_source<Red>(input, count);
-    const std::int64_t blocks = whole_reduction_blocks(work_items(*src, count), geometry_of(gpu));
+    const std::int64_t blocks = whole_reduction_blocks(work_items(*src, count), geometry_of(*src, 0, gpu));
     const device_scratch partial(static_cast<std::size_t>(blocks) * max_reduction_state_bytes, gpu);
     kernel_args first = reduce_arguments<R>(partial.get(), input, shape, how);
     launch_pass(*src, 0, first, blocks, gpu);
@@ -80,7 +85,7 @@ void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
     if (target.size() == 0) return;
     const generated_source& src = axis_reduction_source<Red, A>();
     const axis_reduction_launch launch =
-        plan_axis_reduction(target.size(), input.shape()[axis], axis == A::rank - 1, geometry_of(gpu));
+        plan_axis_reduction(target.size(), input.shape()[axis], axis == A::rank - 1, geometry_of(src, 0, gpu));
     if (launch.chunks == 1) {
         kernel_args args = axis_reduction_arguments(target, input, axis, launch, nullptr);
         launch_pass(src, 0, args, launch.blocks, gpu);
@@ -100,8 +105,8 @@ void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
 template <class Op, class T, int R, class B>
 void gpu_cumulative(const B& input, array<T, R>& target, int axis, int gpu) {
     const std::int64_t lines = scan_items<false, R>(target.shape(), axis);
-    const std::int64_t chunks = plan_scan_chunks(lines, target.shape()[axis], geometry_of(gpu));
     const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
+    const std::int64_t chunks = plan_scan_chunks(lines, target.shape()[axis], geometry_of(src, 1, gpu));
     array<T, 2> carry;
     if (chunks > 1) {
         array<T, 2> totals({chunks, lines}, device::cuda(gpu));
