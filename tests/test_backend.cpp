@@ -159,6 +159,18 @@ TEST_SUITE("backend") {
         CHECK(std::fabs(dout.to_host()[0] - want) <= 32 * 6e-8L * magnitude);
     }
 
+    TEST_CASE("full, zeros and ones fill on the GPU: one launch, no host-sized copy") {
+        if (!gpu_usable()) return;
+        const jf::device gpu = jf::device::cuda(0);
+        jf::reset_stats();
+        const jf::array<double, 2> f = jf::full<double, 2>({37, 1029}, 2.5, gpu);
+        CHECK(jf::stats()["launches"]["cuda"].get<std::uint64_t>() == 1);
+        CHECK(f.device() == gpu);
+        CHECK(f.to_host() == std::vector<double>(37 * 1029, 2.5));
+        CHECK(jf::ones<std::int8_t>(5, gpu).to_host() == std::vector<std::int8_t>(5, 1));
+        CHECK(jf::zeros<float, 3>({2, 0, 3}, gpu).size() == 0);
+    }
+
     TEST_CASE("expressions on cuda:0 give the CPU's results: maps, views, reductions, scans, stencils, tie, random") {
         if (!gpu_usable()) return;
         const jf::device gpu = jf::device::cuda(0);

@@ -16,7 +16,7 @@ namespace jitfuse {
 namespace detail {
 
 /// Fills a new contiguous array with f(flat index), in parallel on the host (for a GPU array
-/// into host memory, then copied).
+/// into host memory, then copied: arange and linspace, usually small).
 template <class T, int R, class F>
 array<T, R> generate(const shape_t<R>& shape, device dev, F f) {
     array<T, R> a(shape, dev);
@@ -42,10 +42,13 @@ array<T, 1> empty(std::int64_t n, device dev = default_device()) {
     return empty<T, 1>(shape_t<1>{n}, dev);
 }
 
-/// An array with every element equal to `value`.
+/// An array with every element equal to `value` (on a GPU, written there by one kernel).
 template <element T, int Rank = 1>
 array<T, Rank> full(const shape_t<Rank>& shape, T value, device dev = default_device()) {
-    return detail::generate<T, Rank>(shape, dev, [value](std::int64_t) { return value; });
+    if (dev.is_cpu()) return detail::generate<T, Rank>(shape, dev, [value](std::int64_t) { return value; });
+    array<T, Rank> a(shape, dev);
+    if (a.size() > 0) a = value;
+    return a;
 }
 template <element T>
 array<T, 1> full(std::int64_t n, T value, device dev = default_device()) {
