@@ -220,6 +220,20 @@ TEST_SUITE("launch geometry") {
         }
     }
 
+    TEST_CASE("threads share a line when it runs through memory: the first array's smallest stride") {
+        const jf::array<float, 2> m = jf::zeros<float, 2>({4, 5});
+        CHECK(jf::detail::lines_contiguous(m, 1));
+        CHECK(!jf::detail::lines_contiguous(m, 0));
+        CHECK(jf::detail::lines_contiguous(m.transpose(), 0));  // its rows are m's columns
+        CHECK(!jf::detail::lines_contiguous(m.transpose() * 2.0f, 1));
+        // A leaf of one element says nothing; the next array decides.
+        const jf::array<float, 2> one = jf::zeros<float, 2>({1, 1});
+        CHECK(jf::detail::lines_contiguous(one + m.transpose(), 0));
+        // Only random leaves: the last axis.
+        CHECK(jf::detail::lines_contiguous(jf::random::uniform<float, 2>({4, 5}, 1), 1));
+        CHECK(!jf::detail::lines_contiguous(jf::random::uniform<float, 2>({4, 5}, 1), 0));
+    }
+
     TEST_CASE("a whole reduction's first pass is one wave of resident threads at most") {
         CHECK(jf::detail::whole_reduction_blocks(std::int64_t{1} << 24, nominal_gpu) ==
               132 * 2048 / 256);

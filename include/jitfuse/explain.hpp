@@ -67,7 +67,7 @@ pass_plan plan_reduction(const reduce_expr<Red, A, OutRank>& e) {
     } else {
         const std::int64_t length = shape[e.axis];
         const std::int64_t outputs = length ? count / length : element_count<OutRank>(e.shape());
-        const auto launch = plan_axis_reduction(outputs, length, e.axis == A::rank - 1, explained_gpu());
+        const auto launch = plan_axis_reduction(outputs, length, lines_contiguous(bound, static_cast<int>(e.axis)), explained_gpu());
         return {&axis_reduction_source<Red, B>(), layout::strided, launch.blocks, read,
                 static_cast<std::uint64_t>(outputs) * sizeof(V)};
     }

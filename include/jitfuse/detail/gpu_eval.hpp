@@ -78,6 +78,25 @@ void gpu_reduce_all(const A& input, const shape_t<R>& shape, void* out, int gpu)
     launch_pass(*src, 1, final_pass, 1, gpu);
 }
 
+/// Whether the lines along `axis` of `input` run through memory: the axis has the smallest
+/// stride of the first array it reads (a transposed view's first axis, say), so that threads
+/// sharing a line read neighbours. Without arrays (random leaves): the last axis.
+template <expression A>
+bool lines_contiguous(const A& input, int axis) {
+    bool found = false, contiguous = axis == A::rank - 1;
+    for_each_array(input, [&](const auto& a) {
+        if (found || a.size() <= 1) return;
+        found = true;
+        constexpr int R = A::rank;
+        const auto s = loop_strides<R>(a.shape(), a.strides());
+        const std::int64_t along = s.v[axis] < 0 ? -s.v[axis] : s.v[axis];
+        contiguous = along != 0;
+        for (int d = 0; d < R; ++d)
+            if (s.v[d] != 0 && (s.v[d] < 0 ? -s.v[d] : s.v[d]) < along) contiguous = false;
+    });
+    return contiguous;
+}
+
 /// A reduction of `input` along `axis` into `target`, its lines shared among threads as
 /// plan_axis_reduction says; split lines are merged by a second pass.
 template <class Red, class A, class T, int R>
@@ -85,7 +104,7 @@ void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
     if (target.size() == 0) return;
     const generated_source& src = axis_reduction_source<Red, A>();
     const axis_reduction_launch launch =
-        plan_axis_reduction(target.size(), input.shape()[axis], axis == A::rank - 1, geometry_of(src, 0, gpu));
+        plan_axis_reduction(target.size(), input.shape()[axis], lines_contiguous(input, axis), geometry_of(src, 0, gpu));
     if (launch.chunks == 1) {
         kernel_args args = axis_reduction_arguments(target, input, axis, launch, nullptr);
         launch_pass(src, 0, args, launch.blocks, gpu);

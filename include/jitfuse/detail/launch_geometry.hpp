@@ -53,8 +53,8 @@ struct axis_reduction_launch {
 /// a small fraction of the input read.
 inline constexpr std::int64_t min_elements_per_thread = 16;
 
-/// A line contiguous in memory (`along_rows`: the last axis) is read by a group as wide as
-/// the line (up to a block), so short rows do not idle most of a block; another axis by one
+/// A line contiguous in memory (`along_rows`; see lines_contiguous) is read by a group as wide
+/// as the line (up to a block), so short rows do not idle most of a block; other lines by one
 /// thread per output, so a warp reads 32 neighbouring outputs. Lines are split into chunks
 /// until the GPU's resident threads are busy, or threads would fold too few elements.
 inline axis_reduction_launch plan_axis_reduction(std::int64_t outputs, std::int64_t length,
