@@ -151,6 +151,16 @@ std::vector<timing> run(const std::string& workload, const float* x, const float
         auto ms = timed(repeats, fn);
         out.push_back({name, std::move(ms), to_host(dz.p, workload == "dot" ? 1 : n)});
     };
+    // A CUB device algorithm `call(scratch, bytes)`: asked for its scratch size first (null
+    // scratch), timed with the scratch allocated once.
+    const auto add_cub = [&](const auto& call) {
+        std::size_t scratch_bytes = 0;
+        call(nullptr, scratch_bytes);
+        void* scratch = nullptr;
+        check(cudaMalloc(&scratch, scratch_bytes), "cudaMalloc");
+        add("cub", [&] { call(scratch, scratch_bytes); });
+        cudaFree(scratch);
+    };
     if (workload == "copy") {
         add("cudaMemcpy", [&] { cudaMemcpyAsync(dz.p, dx.p, std::size_t(n) * sizeof(float), cudaMemcpyDeviceToDevice); });
         add("cuda hand", [&] { copy_kernel<<<grid, block>>>(dx.p, dz.p, n); });
@@ -163,12 +173,7 @@ std::vector<timing> run(const std::string& workload, const float* x, const float
     } else if (workload == "cumsum") {
         const auto centered = thrust::make_transform_iterator(ty, centered_op{});
         add("thrust", [&] { thrust::inclusive_scan(thrust::device, centered, centered + n, tz); });
-        std::size_t scratch_bytes = 0;
-        cub::DeviceScan::InclusiveSum(nullptr, scratch_bytes, centered, dz.p, n);
-        void* scratch = nullptr;
-        check(cudaMalloc(&scratch, scratch_bytes), "cudaMalloc");
-        add("cub", [&] { cub::DeviceScan::InclusiveSum(scratch, scratch_bytes, centered, dz.p, n); });
-        cudaFree(scratch);
+        add_cub([&](void* scratch, std::size_t& bytes) { cub::DeviceScan::InclusiveSum(scratch, bytes, centered, dz.p, n); });
     } else {
         device_floats partial(grid);
         add("cuda hand", [&] {
@@ -182,12 +187,7 @@ std::vector<timing> run(const std::string& workload, const float* x, const float
                                                      product_op{}, 0.f, thrust::plus<float>());
             cudaMemcpyAsync(dz.p, &s, sizeof(float), cudaMemcpyHostToDevice);
         });
-        std::size_t scratch_bytes = 0;
-        cub::DeviceReduce::Sum(nullptr, scratch_bytes, products, dz.p, n);
-        void* scratch = nullptr;
-        check(cudaMalloc(&scratch, scratch_bytes), "cudaMalloc");
-        add("cub", [&] { cub::DeviceReduce::Sum(scratch, scratch_bytes, products, dz.p, n); });
-        cudaFree(scratch);
+        add_cub([&](void* scratch, std::size_t& bytes) { cub::DeviceReduce::Sum(scratch, bytes, products, dz.p, n); });
     }
     check(cudaGetLastError(), workload.c_str());
     return out;

@@ -201,6 +201,12 @@ void open_kernel(source_writer& w, generated_source& out, const std::string& nam
     out.kernels.push_back({name, std::move(params)});
 }
 
+/// The lines an axis kernel walks (push_lines in kernel_args.hpp packs them): their shape
+/// `outer` (extent 1 on the axis), the axis and its length.
+std::vector<kernel_param> line_params(int rank) {
+    return {dims_param(rank, "outer"), int_param("axis"), int64_param("length")};
+}
+
 /// `params` followed by `more`.
 std::vector<kernel_param> operator+(std::vector<kernel_param> params, const std::vector<kernel_param>& more) {
     params.insert(params.end(), more.begin(), more.end());
@@ -330,7 +336,7 @@ void print_reduce_axis(const kernel_ir& ir, source_writer& w, generated_source& 
     const std::string r = std::to_string(ir.rank);
     const std::string root = body.arg(ir.outputs[0], ir.reduce_input);
     w.line("typedef " + reducer_type(ir) + " R;");
-    const std::vector<kernel_param> tail{dims_param(ir.rank, "outer"), int_param("axis"), int64_param("length")};
+    const std::vector<kernel_param> tail = line_params(ir.rank);
     const kernel_param partial = pointer_param("R::state", "partial");
     open_kernel(w, out, "jf_reduce_axis", parameters(ir, true, true) + tail +
                 std::vector<kernel_param>{int_param("group"), int64_param("chunks"), partial});
@@ -375,8 +381,8 @@ void print_rolling(const kernel_ir& ir, source_writer& w, generated_source& out)
     const std::string v = cuda_type(ir.output_types[0]);
     const std::string x = body.arg(ir.outputs[0], ir.output_types[0]);
     w.line("typedef jf::" + std::string(ir.scan) + "_op<" + v + "> S;");
-    open_kernel(w, out, "jf_scan", parameters(ir, true, true) + std::vector<kernel_param>{
-                dims_param(ir.rank, "outer"), int_param("axis"), int64_param("length"), int64_param("window")});
+    open_kernel(w, out, "jf_scan", parameters(ir, true, true) + line_params(ir.rank) +
+                std::vector<kernel_param>{int64_param("window")});
     w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n; i += " + grid_stride + ")");
     w.line("jf::int64_t coord[" + std::to_string(ir.rank) + "];");
     w.line("jf::unravel(i, shape, coord);");
@@ -406,8 +412,7 @@ void print_cumulative(const kernel_ir& ir, source_writer& w, generated_source& o
     const std::string v = cuda_type(ir.output_types[0]);
     const std::string x = body.arg(ir.outputs[0], ir.output_types[0]);
     w.line("typedef jf::" + std::string(ir.scan) + "_op<" + v + "> S;");
-    const std::vector<kernel_param> lines{dims_param(ir.rank, "outer"), int_param("axis"), int64_param("length"),
-                                          int64_param("chunks")};
+    const std::vector<kernel_param> lines = line_params(ir.rank) + std::vector<kernel_param>{int64_param("chunks")};
     // `start`: the state before the run; `first`: when an element starts the fold afresh.
     const auto walk = [&](const std::string& name, std::vector<kernel_param> params, const std::string& start,
                           const std::string& first, const std::string& each, const std::string& last) {

@@ -65,11 +65,9 @@ pass_plan plan_reduction(const reduce_expr<Red, A, OutRank>& e) {
         const auto [src, how] = whole_reduction_source<Red>(bound, count);
         return {src, how, whole_reduction_blocks(work_items(*src, count), explained_gpu()), read, sizeof(V)};
     } else {
-        const std::int64_t length = shape[e.axis];
-        const std::int64_t outputs = length ? count / length : element_count<OutRank>(e.shape());
-        const auto launch = plan_axis_reduction(outputs, length, lines_contiguous(bound, static_cast<int>(e.axis)), explained_gpu());
+        const auto launch = axis_reduction_plan(bound, static_cast<int>(e.axis), explained_gpu());
         return {&axis_reduction_source<Red, B>(), layout::strided, launch.blocks, read,
-                static_cast<std::uint64_t>(outputs) * sizeof(V)};
+                static_cast<std::uint64_t>(element_count<OutRank>(e.shape())) * sizeof(V)};
     }
 }
 

@@ -68,7 +68,7 @@ pass_plan plan_scan(const scan_expr<Op, A>& e) {
         return {&src, layout::strided, blocks_for(element_count<A::rank>(shape)), read, written};
     } else {
         const std::int64_t lines = scan_items<false, A::rank>(shape, axis);
-        const std::int64_t chunks = plan_scan_chunks(lines, shape[axis], explained_gpu());
+        const std::int64_t chunks = cumulative_chunks<A::rank>(shape, axis, explained_gpu());
         return {&src, layout::strided, blocks_for(lines * chunks), read, written, chunks > 1 ? 0u : 1u};
     }
 }

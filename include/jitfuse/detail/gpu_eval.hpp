@@ -5,6 +5,7 @@
 /// driver on the GPU's stream (asynchronous: `to_host`, `item` and `synchronize` wait).
 
 #include <cstdint>
+#include <cstdlib>
 #include <tuple>
 
 #include "cuda_driver.hpp"
@@ -87,14 +88,28 @@ bool lines_contiguous(const A& input, int axis) {
     for_each_array(input, [&](const auto& a) {
         if (found || a.size() <= 1) return;
         found = true;
-        constexpr int R = A::rank;
-        const auto s = loop_strides<R>(a.shape(), a.strides());
-        const std::int64_t along = s.v[axis] < 0 ? -s.v[axis] : s.v[axis];
+        const auto s = loop_strides<A::rank>(a.shape(), a.strides());
+        const std::int64_t along = std::abs(s.v[axis]);
         contiguous = along != 0;
-        for (int d = 0; d < R; ++d)
-            if (s.v[d] != 0 && (s.v[d] < 0 ? -s.v[d] : s.v[d]) < along) contiguous = false;
+        for (const std::int64_t stride : s.v)
+            if (stride != 0 && std::abs(stride) < along) contiguous = false;
     });
     return contiguous;
+}
+
+/// How a reduction of `input` along `axis` shares its lines (one per output) on a GPU holding
+/// `gpu`'s threads: what the launch uses and what `explain` shows.
+template <expression A>
+axis_reduction_launch axis_reduction_plan(const A& input, int axis, gpu_geometry gpu) {
+    const auto shape = input.shape();
+    return plan_axis_reduction(element_count<A::rank>(outer_shape<A::rank>(shape, axis)), shape[axis],
+                               lines_contiguous(input, axis), gpu);
+}
+
+/// The chunks each line along `axis` of a cumulative scan over `shape` is cut into.
+template <int R>
+std::int64_t cumulative_chunks(const shape_t<R>& shape, int axis, gpu_geometry gpu) {
+    return plan_scan_chunks(scan_items<false, R>(shape, axis), shape[axis], gpu);
 }
 
 /// A reduction of `input` along `axis` into `target`, its lines shared among threads as
@@ -103,8 +118,7 @@ template <class Red, class A, class T, int R>
 void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
     if (target.size() == 0) return;
     const generated_source& src = axis_reduction_source<Red, A>();
-    const axis_reduction_launch launch =
-        plan_axis_reduction(target.size(), input.shape()[axis], lines_contiguous(input, axis), geometry_of(src, 0, gpu));
+    const axis_reduction_launch launch = axis_reduction_plan(input, axis, geometry_of(src, 0, gpu));
     if (launch.chunks == 1) {
         kernel_args args = axis_reduction_arguments(target, input, axis, launch, nullptr);
         launch_pass(src, 0, args, launch.blocks, gpu);
@@ -125,7 +139,7 @@ template <class Op, class T, int R, class B>
 void gpu_cumulative(const B& input, array<T, R>& target, int axis, int gpu) {
     const std::int64_t lines = scan_items<false, R>(target.shape(), axis);
     const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
-    const std::int64_t chunks = plan_scan_chunks(lines, target.shape()[axis], geometry_of(src, 1, gpu));
+    const std::int64_t chunks = cumulative_chunks<R>(target.shape(), axis, geometry_of(src, 1, gpu));
     array<T, 2> carry;
     if (chunks > 1) {
         array<T, 2> totals({chunks, lines}, device::cuda(gpu));
