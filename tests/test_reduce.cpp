@@ -716,7 +716,7 @@ TEST_CASE("determinism: bit-identical results for 1, 2, 3 and 8 threads") {
         float sum, mean, sum_strided, dot;
         double dsum;
         std::int64_t argmax;
-        std::vector<float> rows_sum, cols_sum, t_sum, cols_mean;
+        std::vector<float> rows_sum, cols_sum, t_sum, cols_mean, narrow_cols, long_rows;
     };
     auto run = [&] {
         results r;
@@ -730,6 +730,9 @@ TEST_CASE("determinism: bit-identical results for 1, 2, 3 and 8 threads") {
         r.cols_sum = jf::eval(jf::sum(m, 0)).to_host();
         r.t_sum = jf::eval(jf::sum(m.transpose(), 1)).to_host();
         r.cols_mean = jf::eval(jf::mean(m * 2.f, 0)).to_host();
+        // Too few outputs to share out: the reduced axis is cut into pieces, merged in order.
+        r.narrow_cols = jf::eval(jf::sum(x(jf::range(0, 8 * 250000)).reshape<2>({250000, 8}), 0)).to_host();
+        r.long_rows = jf::eval(jf::sum(x(jf::range(0, 2 << 20)).reshape<2>({2, 1 << 20}), 1)).to_host();
         return r;
     };
     auto bits = [](const auto& a, const auto& b) { return std::memcmp(&a, &b, sizeof(a)) == 0; };
@@ -752,6 +755,8 @@ TEST_CASE("determinism: bit-identical results for 1, 2, 3 and 8 threads") {
         CHECK(all[i].cols_sum == all[0].cols_sum);
         CHECK(all[i].t_sum == all[0].t_sum);
         CHECK(all[i].cols_mean == all[0].cols_mean);
+        CHECK(all[i].narrow_cols == all[0].narrow_cols);
+        CHECK(all[i].long_rows == all[0].long_rows);
     }
 }
 

@@ -41,8 +41,21 @@ void fold_loop<Isa, Red, T>::lanes(state* lane, const T* v, std::int64_t n, std:
 }
 
 template <int Isa, class Red, class T>
-void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t n, std::int64_t k) {
-    for (std::int64_t i = 0; i < n; ++i) Red::template step<T>(acc[i], v[i], k);
+void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width, std::int64_t rows, std::int64_t k) {
+    std::int64_t r = 0;
+    if (width < 2 * lane_count && rows >= 2 * lane_count / width) {
+        // Narrow rows: fold `group` rows at a time into as many rows of lanes (a local copy the
+        // compiler keeps apart from v), so that each step does not wait on the row before.
+        const std::int64_t group = 2 * lane_count / width, lanes = group * width;
+        state wide[3 * lane_count];
+        std::fill_n(wide, lanes, Red::template identity<T>());
+        for (; r + group <= rows; r += group, v += lanes)
+            for (std::int64_t l = 0; l < lanes; ++l) Red::template step<T>(wide[l], v[l], k + r + l / width);
+        for (std::int64_t g = 0; g < group; ++g)
+            for (std::int64_t i = 0; i < width; ++i) Red::template merge<T>(acc[i], wide[g * width + i]);
+    }
+    for (; r < rows; ++r, v += width)
+        for (std::int64_t i = 0; i < width; ++i) Red::template step<T>(acc[i], v[i], k + r);
 }
 
 #define JITFUSE_INSTANTIATE(LOOP, OP, C) template struct LOOP<JITFUSE_ISA, detail::OP, C>;

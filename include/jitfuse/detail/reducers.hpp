@@ -35,6 +35,7 @@ struct fold_reducer {
     template <class T> using state = Result<T>;
     template <class T> static constexpr bool accepts = true;
     static constexpr bool needs_elements = false;
+    static constexpr bool uses_index = false;
     template <class T> static void merge(state<T>& a, const state<T>& b) {
         Derived::template step<T>(a, b, 0);
     }
@@ -95,6 +96,7 @@ struct all_reducer : fold_reducer<all_reducer, bool_t> {
 struct mean_reducer {
     static constexpr std::string_view name = "mean";
     static constexpr bool needs_elements = false;
+    static constexpr bool uses_index = false;
     template <class T> using result = float_of_t<T>;
     template <class T> using state = std::conditional_t<std::is_floating_point_v<T>, T, double>;
     template <class T> static constexpr bool accepts = true;
@@ -114,6 +116,8 @@ template <bool Max>
 struct arg_reducer {
     static constexpr std::string_view name = Max ? "argmax" : "argmin";
     static constexpr bool needs_elements = true;
+    /// `step`'s index is the result: a whole reduction numbers elements in the result's order.
+    static constexpr bool uses_index = true;
     template <class T> using result = std::int64_t;
     template <class T> struct state {
         T value;

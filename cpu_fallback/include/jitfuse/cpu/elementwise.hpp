@@ -77,10 +77,10 @@ void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exp
     probe.shape = shape;
     std::apply([&](const auto&... o) { (strides.push_back(probe.operand_strides(o.shape(), o.strides())), ...); }, outs);
     std::apply([&](const auto&... e) { (collect_strides(probe, e, strides), ...); }, exprs);
-    const std::uint64_t keep_apart = []<class... E>(std::type_identity<std::tuple<E...>>) {
+    const std::uint64_t alone = []<class... E>(std::type_identity<std::tuple<E...>>) {
         return detail::neighbour_axes<E...>();
     }(std::type_identity<Exprs>{});
-    const loop_plan<R> plan = make_loop_plan<R>(shape, strides, keep_apart, fast_math);
+    const loop_plan<R> plan = make_loop_plan<R>(shape, strides, alone, fast_math);
     const std::int64_t total = plan.total();
     if (total == 0) return;
 

@@ -45,12 +45,12 @@ struct convert_loop {
 inline constexpr int lane_count = 16;
 
 /// Reduction steps: `lanes` folds n values into 16 lane states (value i has index first + i);
-/// `columns` folds value i into acc[i] (all with index k).
+/// `columns` folds `rows` rows of `width` values, row r with index k + r, column i into acc[i].
 template <int Isa, class Red, class T>
 struct fold_loop {
     using state = typename Red::template state<T>;
     static void lanes(state* lane, const T* v, std::int64_t n, std::int64_t first);
-    static void columns(state* acc, const T* v, std::int64_t n, std::int64_t k);
+    static void columns(state* acc, const T* v, std::int64_t width, std::int64_t rows, std::int64_t k);
 };
 
 #if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
@@ -95,8 +95,9 @@ void fold_lanes(typename Red::template state<T>* lane, const T* v, std::int64_t 
     with_kernel_isa([&](auto isa) { fold_loop<isa(), Red, T>::lanes(lane, v, n, first); });
 }
 template <class Red, class T>
-void fold_columns(typename Red::template state<T>* acc, const T* v, std::int64_t n, std::int64_t k) {
-    with_kernel_isa([&](auto isa) { fold_loop<isa(), Red, T>::columns(acc, v, n, k); });
+void fold_columns(typename Red::template state<T>* acc, const T* v, std::int64_t width, std::int64_t rows,
+                  std::int64_t k) {
+    with_kernel_isa([&](auto isa) { fold_loop<isa(), Red, T>::columns(acc, v, width, rows, k); });
 }
 
 }  // namespace jitfuse::cpu

@@ -55,24 +55,45 @@ struct loop_plan {
     }
 };
 
-/// Merges adjacent result axes d, d+1 where every stride vector satisfies
-/// s[d] == s[d+1] * shape[d+1], except across axes whose bit is set in `keep_apart`
-/// (bit d: do not merge d with d+1).
+/// The result's own axis order, outermost first.
+template <int R>
+constexpr std::array<int, R> result_order() {
+    std::array<int, R> order{};
+    for (int d = 0; d < R; ++d) order[d] = d;
+    return order;
+}
+
+/// Groups the result axes, taken in `order` (outermost first), into loop axes: the next axis
+/// d joins the loop axis ending in axis p where every stride vector satisfies
+/// s[p] == s[d] * shape[d], so one walk covers both. Axes whose bit is set in `alone` form
+/// loop axes of their own; other extent-1 axes join any loop axis.
 template <int R>
 loop_plan<R> make_loop_plan(const shape_t<R>& shape, const std::vector<shape_t<R>>& strides,
-                            std::uint64_t keep_apart, bool fast_math) {
+                            std::uint64_t alone, bool fast_math, const std::array<int, R>& order = result_order<R>()) {
     loop_plan<R> plan;
     plan.shape = shape;
     plan.fast_math = fast_math;
-    plan.extent[0] = shape[0];
-    plan.last_axis[0] = 0;
-    plan.dims = 1;
-    for (int d = 0; d + 1 < R; ++d) {
-        bool merge = !(keep_apart >> d & 1);
-        for (const auto& s : strides) merge = merge && s[d] == s[d + 1] * shape[d + 1];
-        if (merge) plan.extent[plan.dims - 1] *= shape[d + 1];
-        else plan.extent[plan.dims++] = shape[d + 1];
-        plan.last_axis[plan.dims - 1] = d + 1;
+    bool last_alone = false;
+    for (const int d : order) {
+        const bool own = alone >> d & 1;
+        if (plan.dims > 0 && !own && !last_alone) {
+            std::int64_t& extent = plan.extent[plan.dims - 1];
+            int& last = plan.last_axis[plan.dims - 1];
+            if (shape[d] == 1) continue;
+            bool follows = extent == 1;
+            if (!follows) {
+                follows = true;
+                for (const auto& s : strides) follows = follows && s[last] == s[d] * shape[d];
+            }
+            if (follows) {
+                extent *= shape[d];
+                last = d;
+                continue;
+            }
+        }
+        plan.extent[plan.dims] = shape[d];
+        plan.last_axis[plan.dims++] = d;
+        last_alone = own;
     }
     return plan;
 }

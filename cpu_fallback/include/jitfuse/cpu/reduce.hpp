@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// \file Reductions on the CPU with the map fused in. Results do not depend on the thread
-/// count: a whole reduction splits the elements into fixed blocks, each reduced in 16 lane_count,
-/// and merges the block results in a fixed pairwise tree; an axis reduction computes each
-/// output element in one fixed order.
+/// \file Reductions on the CPU with the map fused in, looping in the order the input lies in
+/// memory whatever view it is. Results do not depend on the thread count: a whole reduction
+/// splits the elements into fixed blocks, each reduced in lane_count lanes, and merges the
+/// block results in a fixed pairwise tree; an axis reduction folds each output in an order
+/// fixed by the shape and layout (pieces of a long reduced axis merged in the same tree).
 
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "jitfuse/cpu/elementwise.hpp"
@@ -27,22 +29,64 @@ state_t<Red, T> merge_lanes(state_t<Red, T>* lane) {
     return lane[0];
 }
 
-template <int R, class E>
-loop_plan<R> reduction_plan(const E& e, const shape_t<R>& shape, std::uint64_t keep_apart,
-                            bool fast_math, const shape_t<R>* out_strides = nullptr) {
+/// The result-axis strides of every leaf of `e` over `shape`.
+template <int R, detail::expression E>
+std::vector<shape_t<R>> leaf_strides(const E& e, const shape_t<R>& shape) {
     std::vector<shape_t<R>> strides;
     loop_plan<R> probe;
     probe.shape = shape;
-    if (out_strides) strides.push_back(probe.operand_strides(shape, *out_strides));
     collect_strides(probe, e, strides);
-    return make_loop_plan<R>(shape, strides, keep_apart | detail::neighbour_axes<E>(), fast_math);
+    return strides;
+}
+
+/// The loop order (outermost first) in which a reduction walks its leaves' memory in
+/// sequence, whatever views they are: axes by the summed size of their strides, largest
+/// outside; extent-1 axes outermost (they join any loop axis). A read of neighbours keeps
+/// the result's order, which its evaluator indexes by.
+template <int R, detail::expression E>
+std::array<int, R> memory_order(const shape_t<R>& shape, const std::vector<shape_t<R>>& strides) {
+    std::array<int, R> order = result_order<R>();
+    if constexpr (detail::neighbour_axes<E>() == 0) {
+        std::array<std::int64_t, R> spread{};
+        for (const auto& s : strides)
+            for (int d = 0; d < R; ++d) spread[d] += s[d] < 0 ? -s[d] : s[d];
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+            if ((shape[a] == 1) != (shape[b] == 1)) return shape[a] == 1;
+            return spread[a] > spread[b];
+        });
+    }
+    return order;
+}
+
+/// The loop of a reduction of `e` over `shape`, in memory order unless `result_order_kept`,
+/// with the axes in `alone` kept as loop axes of their own; `out_strides` (the output seen
+/// from the input's axes) joins the merging rule.
+template <int R, detail::expression E>
+loop_plan<R> reduction_plan(const E& e, const shape_t<R>& shape, std::uint64_t alone, bool fast_math,
+                            bool result_order_kept, const shape_t<R>* out_strides = nullptr) {
+    std::vector<shape_t<R>> strides = leaf_strides<R>(e, shape);
+    const std::array<int, R> order = result_order_kept ? result_order<R>() : memory_order<R, E>(shape, strides);
+    loop_plan<R> probe;
+    probe.shape = shape;
+    if (out_strides) strides.push_back(probe.operand_strides(shape, *out_strides));
+    return make_loop_plan<R>(shape, strides, alone | detail::neighbour_axes<E>(), fast_math, order);
+}
+
+/// Merges the partial states of `chunks` consecutive pieces of `width` outputs each (state i
+/// of piece c at p[c * width + i]) into piece 0's, in a fixed pairwise tree.
+template <class Red, class T>
+void merge_chunks(state_t<Red, T>* p, std::int64_t chunks, std::int64_t width) {
+    for (std::int64_t step = 1; step < chunks; step *= 2)
+        for (std::int64_t c = 0; c + step < chunks; c += 2 * step)
+            for (std::int64_t i = 0; i < width; ++i) Red::template merge<T>(p[c * width + i], p[(c + step) * width + i]);
 }
 
 /// Reduces every element of `e` (already free of nested reductions); `R` = max(rank, 1).
 template <class Red, int R, detail::expression E>
 auto reduce_all(const E& e, const shape_t<R>& shape, bool fast_math) {
     using T = typename E::value_type;
-    const loop_plan<R> plan = reduction_plan<R>(e, shape, 0, fast_math);
+    // An element's loop position is its index only when the loop keeps the result's order.
+    const loop_plan<R> plan = reduction_plan<R>(e, shape, 0, fast_math, Red::uses_index);
     const std::int64_t total = plan.total();
     const std::int64_t blocks = (total + reduce_block - 1) / reduce_block;
     // Not std::vector: for the bool states of any/all it packs bits (no state&, and blocks
@@ -65,21 +109,206 @@ auto reduce_all(const E& e, const shape_t<R>& shape, bool fast_math) {
             partial[b] = merge_lanes<Red, T>(lane);
         }
     });
-    for (std::int64_t width = 1; width < blocks; width *= 2)
-        for (std::int64_t b = 0; b + width < blocks; b += 2 * width) Red::template merge<T>(partial[b], partial[b + width]);
+    merge_chunks<Red, T>(partial.get(), blocks, 1);
     return Red::template finish<T>(blocks ? partial[0] : Red::template identity<T>(), total);
+}
+
+/// Rows or columns at most this long are read many at a time, as one run through memory:
+/// walking them one by one would cost more than reducing them.
+inline constexpr std::int64_t narrow = tile / 4;
+/// Outputs needed to share an axis reduction out without cutting its reduced axis.
+inline constexpr std::int64_t min_units = 64;
+/// Elements per piece of a cut reduced axis: the partial states then take a small fraction of
+/// the input's memory traffic, and an array of 2^24 elements still gives min_units pieces.
+inline constexpr std::int64_t piece_elements = 1 << 18;
+
+/// `plan` with loop axes g and g + 1 joined, when for every leaf each row of g + 1 follows
+/// the previous one in memory, so that a run of many short rows is one row of the result.
+template <int R>
+std::optional<loop_plan<R>> joined(const loop_plan<R>& plan, int g, const std::vector<shape_t<R>>& strides) {
+    for (const auto& s : strides) {
+        const auto ls = plan.loop_strides(s);
+        if (ls[g] != ls[g + 1] * plan.extent[g + 1]) return std::nullopt;
+    }
+    loop_plan<R> flat = plan;
+    flat.extent[g] *= plan.extent[g + 1];
+    flat.last_axis[g] = plan.last_axis[g + 1];
+    for (int h = g + 1; h + 1 < plan.dims; ++h) {
+        flat.extent[h] = plan.extent[h + 1];
+        flat.last_axis[h] = plan.last_axis[h + 1];
+    }
+    --flat.dims;
+    return flat;
+}
+
+/// The pieces the reduced axis of `length` is cut into: whole when there are `units` >=
+/// min_units outputs (or groups of them) to share out, else pieces of about piece_elements
+/// elements (`per_position` elements each position). Fixed by the shape alone, so results
+/// do not depend on the thread count.
+struct axis_pieces {
+    std::int64_t size, count;
+};
+inline axis_pieces cut_reduced_axis(std::int64_t units, std::int64_t length, std::int64_t per_position) {
+    const std::int64_t size = std::max<std::int64_t>(1, piece_elements / per_position);
+    if (units >= min_units || length < 2 * size) return {length, 1};
+    return {size, (length + size - 1) / size};
+}
+
+/// Folds positions [begin, end) of the row `ev` stands on, in lane_count lanes.
+template <class Red, class T, class Eval>
+state_t<Red, T> fold_row(Eval& ev, std::int64_t begin, std::int64_t end) {
+    state_t<Red, T> lane[lane_count];
+    std::fill_n(lane, lane_count, Red::template identity<T>());
+    for (std::int64_t j = begin; j < end; j += tile) {
+        const std::int64_t n = std::min(tile, end - j);
+        fold_lanes<Red, T>(lane, ev.eval(j, n), n, j);
+    }
+    return merge_lanes<Red, T>(lane);
+}
+
+/// The reduced axis is the inner loop axis: each output reduces one row of the loop.
+template <class Red, int R, detail::expression E, class Dest>
+void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t<R>>& strides, Dest&& out_view) {
+    using T = typename E::value_type;
+    using S = state_t<Red, T>;
+    const std::int64_t length = plan.inner(), rows = plan.total() / length;
+    const axis_pieces pieces = cut_reduced_axis(rows, length, 1);
+    if (pieces.count > 1) {  // few long rows: pieces of each row in parallel, then merged
+        const auto partial = std::make_unique<S[]>(static_cast<std::size_t>(rows * pieces.count));
+        parallel_for(rows * pieces.count, std::max<std::int64_t>(1, parallel_grain / pieces.size), [&](std::int64_t w0, std::int64_t w1) {
+            tile_eval<E, R> ev(e, plan);
+            row_cursor<R> cursor;
+            for (std::int64_t w = w0; w < w1; ++w) {
+                cursor.seek(plan, w / pieces.count);
+                ev.start_row(cursor.index, plan.dims);
+                const std::int64_t begin = w % pieces.count * pieces.size;
+                partial[w] = fold_row<Red, T>(ev, begin, std::min(length, begin + pieces.size));
+            }
+        });
+        auto dest = out_view();
+        row_cursor<R> cursor;
+        for (std::int64_t r = 0; r < rows; ++r, cursor.next(plan)) {
+            merge_chunks<Red, T>(&partial[r * pieces.count], pieces.count, 1);
+            dest.start_row(cursor.index, plan.dims);
+            *dest.row = Red::template finish<T>(partial[r * pieces.count], length);
+        }
+        return;
+    }
+    // Short rows that follow each other in memory are evaluated many to a tile.
+    const auto flat = length <= narrow && plan.dims > 1 ? joined<R>(plan, plan.dims - 2, strides) : std::nullopt;
+    parallel_for(rows, std::max<std::int64_t>(1, parallel_grain / length), [&](std::int64_t r0, std::int64_t r1) {
+        auto dest = out_view();
+        row_cursor<R> cursor;
+        cursor.seek(plan, r0);
+        if (flat) {
+            tile_eval<E, R> ev(e, *flat);
+            const std::int64_t run = plan.extent[plan.dims - 2], per_tile = tile / length;
+            for (std::int64_t r = r0; r < r1;) {
+                const std::int64_t first = cursor.index[plan.dims - 2];
+                const std::int64_t n = std::min({per_tile, run - first, r1 - r});
+                ev.start_row(cursor.index, flat->dims);
+                const T* v = ev.eval(first * length, n * length);
+                dest.start_row(cursor.index, plan.dims);
+                for (std::int64_t i = 0; i < n; ++i) {
+                    S s = Red::template identity<T>();
+                    for (std::int64_t k = 0; k < length; ++k) Red::template step<T>(s, v[i * length + k], k);
+                    dest.row[i * dest.stride[plan.dims - 2]] = Red::template finish<T>(s, length);
+                }
+                cursor.index[plan.dims - 2] += n - 1;  // n rows on, within this run
+                cursor.next(plan);
+                r += n;
+            }
+            return;
+        }
+        tile_eval<E, R> ev(e, plan);
+        for (std::int64_t r = r0; r < r1; ++r, cursor.next(plan)) {
+            ev.start_row(cursor.index, plan.dims);
+            const S s = fold_row<Red, T>(ev, 0, length);
+            dest.start_row(cursor.index, plan.dims);
+            *dest.row = Red::template finish<T>(s, length);
+        }
+    });
+}
+
+/// The reduced axis is an outer loop axis (g_axis): each work unit accumulates a tile of the
+/// inner axis over the reduced positions, or over a piece of them when the units are few.
+template <class Red, int R, detail::expression E, class Dest>
+void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std::vector<shape_t<R>>& strides,
+                    Dest&& out_view) {
+    using T = typename E::value_type;
+    using S = state_t<Red, T>;
+    const std::int64_t length = plan.extent[g_axis], inner = plan.inner();
+    // Short columns that follow each other in memory: many reduced positions to a tile.
+    const auto flat = inner <= narrow && g_axis == plan.dims - 2 ? joined<R>(plan, g_axis, strides) : std::nullopt;
+    const std::int64_t width = std::min(inner, tile), tiles_per_row = (inner + width - 1) / width;
+    const std::int64_t units = plan.total() / (length * inner) * tiles_per_row;
+    const axis_pieces pieces = cut_reduced_axis(units, length, width);
+    const auto partial = pieces.count > 1 ? std::make_unique<S[]>(static_cast<std::size_t>(units * pieces.count * width)) : nullptr;
+
+    // Unit u: its row index over the loop axes other than the reduced and inner ones, and
+    // its tile [j, j + n) of the inner axis.
+    const auto locate = [&](std::int64_t u, std::array<std::int64_t, R>& index, std::int64_t& j, std::int64_t& n) {
+        std::int64_t rest = u / tiles_per_row;
+        for (int g = plan.dims - 2; g >= 0; --g) {
+            if (g == g_axis) continue;
+            index[g] = rest % plan.extent[g];
+            rest /= plan.extent[g];
+        }
+        j = u % tiles_per_row * width;
+        n = std::min(width, inner - j);
+    };
+    const auto write = [&](auto& dest, std::array<std::int64_t, R> index, std::int64_t j, std::int64_t n, const S* acc) {
+        index[g_axis] = 0;
+        dest.start_row(index, plan.dims);
+        for (std::int64_t i = 0; i < n; ++i) dest.row[(j + i) * dest.inner_stride] = Red::template finish<T>(acc[i], length);
+    };
+
+    parallel_for(units * pieces.count, std::max<std::int64_t>(1, parallel_grain / (pieces.size * width)),
+                 [&](std::int64_t w0, std::int64_t w1) {
+        tile_eval<E, R> ev(e, flat ? *flat : plan);
+        auto dest = out_view();
+        const auto local = std::make_unique<S[]>(static_cast<std::size_t>(width));  // not vector<bool>
+        for (std::int64_t w = w0; w < w1; ++w) {
+            std::array<std::int64_t, R> index{};
+            std::int64_t j = 0, n = 0;
+            locate(w / pieces.count, index, j, n);
+            S* const acc = partial ? &partial[w * width] : local.get();
+            std::fill_n(acc, n, Red::template identity<T>());
+            const std::int64_t k0 = w % pieces.count * pieces.size, k1 = std::min(length, k0 + pieces.size);
+            if (flat) {
+                ev.start_row(index, flat->dims);
+                for (std::int64_t k = k0, per_tile = tile / inner; k < k1; k += per_tile) {
+                    const std::int64_t rows = std::min(per_tile, k1 - k);
+                    fold_columns<Red, T>(acc, ev.eval(k * inner, rows * inner), inner, rows, k);
+                }
+            } else {
+                for (std::int64_t k = k0; k < k1; ++k) {
+                    index[g_axis] = k;
+                    ev.start_row(index, plan.dims);
+                    fold_columns<Red, T>(acc, ev.eval(j, n), n, 1, k);
+                }
+            }
+            if (!partial) write(dest, index, j, n, acc);
+        }
+    });
+    if (!partial) return;
+    parallel_for(units, 1, [&](std::int64_t u0, std::int64_t u1) {
+        auto dest = out_view();
+        for (std::int64_t u = u0; u < u1; ++u) {
+            std::array<std::int64_t, R> index{};
+            std::int64_t j = 0, n = 0;
+            locate(u, index, j, n);
+            S* const acc = &partial[u * pieces.count * width];
+            merge_chunks<Red, T>(acc, pieces.count, width);
+            write(dest, index, j, n, acc);
+        }
+    });
 }
 
 /// Reduces `e` (shape `shape`, rank R >= 1) along `axis` into `out` (rank R - 1).
 template <class Red, int R, detail::expression E, class Out>
 void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool fast_math) {
     using T = typename E::value_type;
-    using S = state_t<Red, T>;
-    // The output seen from the input's axes: stride 0 along the reduced axis.
-    shape_t<R> out_strides{};
-    for (int d = 0, o = 0; d < R; ++d) out_strides[d] = d == axis ? 0 : out.strides()[o++];
-    const std::uint64_t keep_apart = (axis > 0 ? 1ull << (axis - 1) : 0) | (1ull << axis);
-    const loop_plan<R> plan = reduction_plan<R>(e, shape, keep_apart, fast_math, &out_strides);
     using V = typename Out::value_type;
     if (out.size() == 0) return;
     if (shape[axis] == 0) {  // every output reduces nothing
@@ -87,69 +316,17 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
         run_elementwise<R - 1>(out.shape(), std::tie(out), std::tuple{detail::scalar_expr<V>{empty}}, false);
         return;
     }
-
-    int g_axis = 0;
-    while (plan.last_axis[g_axis] != axis) ++g_axis;
-    const std::int64_t length = plan.extent[g_axis];
+    // The output seen from the input's axes: stride 0 along the reduced axis.
+    shape_t<R> out_strides{};
+    for (int d = 0, o = 0; d < R; ++d) out_strides[d] = d == axis ? 0 : out.strides()[o++];
+    const loop_plan<R> plan = reduction_plan<R>(e, shape, 1ull << axis, fast_math, false, &out_strides);
+    const std::vector<shape_t<R>> strides = leaf_strides<R>(e, shape);
     // The output seen through the loop (stride 0 along the reduced axis).
     const auto out_view = [&] { return loop_view<V, R>(out.data(), shape, out_strides, plan); };
-
-    if (g_axis == plan.dims - 1) {
-        // Each output element reduces one row of the loop.
-        const std::int64_t rows = plan.total() / std::max<std::int64_t>(length, 1);
-        parallel_for(rows, std::max<std::int64_t>(1, parallel_grain / std::max<std::int64_t>(length, 1)),
-                     [&](std::int64_t r0, std::int64_t r1) {
-            tile_eval<E, R> ev(e, plan);
-            auto dest = out_view();
-            row_cursor<R> cursor;
-            cursor.seek(plan, r0);
-            for (std::int64_t r = r0; r < r1; ++r, cursor.next(plan)) {
-                ev.start_row(cursor.index, plan.dims);
-                S lane[lane_count];
-                std::fill_n(lane, lane_count, Red::template identity<T>());
-                for (std::int64_t j = 0; j < length; j += tile) {
-                    const std::int64_t n = std::min(tile, length - j);
-                    fold_lanes<Red, T>(lane, ev.eval(j, n), n, j);
-                }
-                dest.start_row(cursor.index, plan.dims);
-                *dest.row = Red::template finish<T>(merge_lanes<Red, T>(lane), length);
-            }
-        });
-        return;
-    }
-
-    // The reduced axis is an outer loop axis: accumulate whole tiles of the inner axis.
-    const std::int64_t inner = plan.inner();
-    const std::int64_t tiles_per_row = (inner + tile - 1) / tile;
-    const std::int64_t rows = plan.total() / std::max<std::int64_t>(length * inner, 1);
-    parallel_for(rows * tiles_per_row, std::max<std::int64_t>(1, parallel_grain / std::max<std::int64_t>(length * tile, 1)),
-                 [&](std::int64_t u0, std::int64_t u1) {
-        tile_eval<E, R> ev(e, plan);
-        auto dest = out_view();
-        const auto acc = std::make_unique<S[]>(static_cast<std::size_t>(tile));  // not vector<bool>
-        for (std::int64_t u = u0; u < u1; ++u) {
-            // Row index over the loop axes other than the reduced one and the inner one.
-            std::array<std::int64_t, R> index{};
-            std::int64_t rest = u / tiles_per_row;
-            for (int g = plan.dims - 2; g >= 0; --g) {
-                if (g == g_axis) continue;
-                index[g] = rest % plan.extent[g];
-                rest /= plan.extent[g];
-            }
-            const std::int64_t j = (u % tiles_per_row) * tile, n = std::min(tile, inner - j);
-            std::fill_n(acc.get(), n, Red::template identity<T>());
-            for (std::int64_t k = 0; k < length; ++k) {
-                index[g_axis] = k;
-                ev.start_row(index, plan.dims);
-                const T* v = ev.eval(j, n);
-                fold_columns<Red, T>(acc.get(), v, n, k);
-            }
-            index[g_axis] = 0;
-            dest.start_row(index, plan.dims);
-            for (std::int64_t i = 0; i < n; ++i)
-                dest.row[(j + i) * dest.inner_stride] = Red::template finish<T>(acc[i], length);
-        }
-    });
+    int g_axis = 0;
+    while (plan.last_axis[g_axis] != axis) ++g_axis;
+    if (g_axis == plan.dims - 1) reduce_rows<Red, R>(e, plan, strides, out_view);
+    else reduce_columns<Red, R>(e, plan, g_axis, strides, out_view);
 }
 
 }  // namespace jitfuse::cpu
