@@ -110,19 +110,24 @@ inline void check_reductions(const jf::array<float, 3>& a, const std::vector<flo
 }
 
 /// cumsum and cumprod along `axis` of `a` (modelled by `v`) against running loops over each
-/// line; exact for the same reason as above.
+/// line; exact for the same reason as above. A NaN poisons the rest of its line's cumsum, so
+/// a second cumsum reads it as 0.5 (still exact) to check every element after it too.
 inline void check_scans(const jf::array<float, 3>& a, const std::vector<float>& data, const view_model& v,
                  int axis) {
     INFO("shape (" << v.shape[0] << ", " << v.shape[1] << ", " << v.shape[2] << "), axis " << axis);
-    const jf::array<float, 3> sum = jf::cumsum(a, axis);
-    const jf::array<float, 3> prod = jf::cumprod(jf::where(a > 0, 1.0f, -1.0f), axis);
-    const std::vector<float> sums = sum.to_host(), prods = prod.to_host();
+    // Targets filled beforehand with a value no scan gives, so an element left unwritten shows.
+    jf::array<float, 3> sum = jf::full<float, 3>(v.shape, 1e9f), clean = sum.clone(), prod = sum.clone();
+    sum = jf::cumsum(a, axis);
+    clean = jf::cumsum(jf::where(jf::isnan(a), 0.5f, a), axis);
+    prod = jf::cumprod(jf::where(a > 0, 1.0f, -1.0f), axis);
+    const std::vector<float> sums = sum.to_host(), cleans = clean.to_host(), prods = prod.to_host();
     int wrong = 0;
     for_each_line(
         data, v, axis, [&](std::int64_t o0, std::int64_t o1, const std::vector<float>& xs) {
-            long double s = 0, p = 1;
+            long double s = 0, c = 0, p = 1;
             for (std::int64_t k = 0; k < static_cast<std::int64_t>(xs.size()); ++k) {
                 s += xs[k];
+                c += std::isnan(xs[k]) ? 0.5f : xs[k];
                 p *= xs[k] > 0 ? 1 : -1;
                 const auto idx = coords(axis, k, o0, o1);
                 const std::size_t at =
@@ -130,10 +135,13 @@ inline void check_scans(const jf::array<float, 3>& a, const std::vector<float>& 
                 const bool sum_ok = std::isnan(static_cast<float>(s))
                                         ? std::isnan(sums[at])
                                         : sums[at] == static_cast<float>(s);
-                if ((!sum_ok || prods[at] != static_cast<float>(p)) && ++wrong <= 5)
+                if ((!sum_ok || cleans[at] != static_cast<float>(c) || prods[at] != static_cast<float>(p)) &&
+                    ++wrong <= 5)
                     CHECK_MESSAGE(false, "element (" << idx[0] << ", " << idx[1] << ", " << idx[2]
                                                      << "): cumsum " << sums[at] << " want "
-                                                     << static_cast<double>(s) << ", cumprod "
+                                                     << static_cast<double>(s) << ", without NaN "
+                                                     << cleans[at] << " want " << static_cast<double>(c)
+                                                     << ", cumprod "
                                                      << prods[at] << " want "
                                                      << static_cast<double>(p));
             }

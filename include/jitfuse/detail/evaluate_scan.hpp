@@ -2,9 +2,10 @@
 #pragma once
 /// \file Evaluation of scans and rolling windows (`assign` hands them here): the input
 /// expression, converted to the result type, is evaluated into the target in one fused pass,
-/// then the CPU rewrites the target in place along the axis. No second full-size array is
-/// made unless the target cannot hold the result itself (another element type, or a view
-/// the input also reads through another view).
+/// then the CPU rewrites the target in place along the axis (one long line is evaluated and
+/// scanned block by block instead). No second full-size array is made unless the target
+/// cannot hold the result itself (another element type, or a view the input also reads
+/// through another view).
 
 #include <new>
 #include <string>
@@ -44,7 +45,7 @@ auto converted_to(const B& b) {
 [[noreturn]] inline void throw_scan_out_of_memory(std::string_view op, bool target_was_empty) {
     throw out_of_memory(std::string(op) + ": no memory for the scan's scratch buffers; " +
                         (target_was_empty ? "the target is left empty"
-                                          : "the target array was already overwritten with the scan's input"));
+                                          : "the target array may already hold the scan's input"));
 }
 
 /// Does the scan's input read the target's buffer so that writing the target first would
@@ -57,6 +58,19 @@ bool scan_reads_target(const array<T, R>& target, const B& bound) {
         for_each_array(bound, [&](const auto& a) { found = found || a.buffer() == target.buffer(); });
         return found;
     } else return reads_through_other_view(target, bound);
+}
+
+/// The CPU's scan of `bound` into `target`, which has the result type and which `bound` does
+/// not read: one long line in two block passes, else the converted input evaluated into the
+/// target in one fused pass and scanned in place.
+template <class Op, class V, int R, expression B>
+void cpu_scan(const array<V, R>& target, const B& bound, int axis, std::int64_t window) {
+    const auto input = converted_to<V>(bound);
+    if constexpr (!Op::rolling)
+        if (cpu::long_single_line<R>(target.shape(), axis))
+            return cpu::cumulative_line<Op>(target, axis, input, config().fast_math);
+    cpu::run_elementwise<R>(target.shape(), std::tie(target), std::tuple{input}, config().fast_math);
+    cpu::scan_in_place<Op>(target, axis, window);
 }
 
 /// `target = e`: the target, when it holds the result type and nothing else reads its buffer,
@@ -78,12 +92,12 @@ void assign_scan(array<T, R>& target, const scan_expr<Op, A>& e) {
         if (!dev.is_cpu()) {  // one kernel reads the input expression and writes the scan
             gpu_scan<Op>(bound, target, static_cast<int>(e.axis), e.window, dev.index());
         } else {
-            observe_scan_codegen<Op>(target, bound, static_cast<int>(e.axis), e.window);
-            cpu::run_elementwise<R>(e.shape(), std::tie(target), std::tuple{converted_to<V>(bound)}, config().fast_math);
+            const int axis = static_cast<int>(e.axis);
+            observe_scan_codegen<Op>(target, bound, axis, e.window);
             try {
-                cpu::scan_in_place<Op>(target, static_cast<int>(e.axis), e.window);
+                cpu_scan<Op>(target, bound, axis, e.window);
             } catch (const std::bad_alloc&) {
-                // The scratch (about 2 windows per thread) did not fit after the target was written.
+                // The scratch (block totals, or about 2 windows per thread) did not fit.
                 if (was_empty) array<T, R>().swap(target);
                 throw_scan_out_of_memory(Op::name, was_empty);
             }

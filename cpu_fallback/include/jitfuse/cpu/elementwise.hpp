@@ -69,9 +69,9 @@ void walk_tiles(const loop_plan<R>& plan, std::int64_t begin, std::int64_t end, 
     }
 }
 
-/// Evaluates `exprs[i]` into `outs[i]` for every i, in one pass. All share `shape`.
+/// The loop of evaluating `exprs[i]` into `outs[i]` for every i, all of shape `shape`.
 template <int R, class Outs, class Exprs>
-void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math) {
+loop_plan<R> elementwise_plan(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math) {
     std::vector<shape_t<R>> strides;
     loop_plan<R> probe;
     probe.shape = shape;
@@ -80,30 +80,40 @@ void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exp
     const std::uint64_t alone = []<class... E>(std::type_identity<std::tuple<E...>>) {
         return detail::neighbour_axes<E...>();
     }(std::type_identity<Exprs>{});
-    const loop_plan<R> plan = make_loop_plan<R>(shape, strides, alone, fast_math);
-    const std::int64_t total = plan.total();
-    if (total == 0) return;
+    return make_loop_plan<R>(shape, strides, alone, fast_math);
+}
 
-    parallel_for(total, parallel_grain, [&](std::int64_t begin, std::int64_t end) {
-        auto stores = std::apply([&](const auto&... o) {
-            return std::tuple{tile_store<typename std::remove_cvref_t<decltype(o)>::value_type, R>(o, plan)...};
-        }, outs);
-        auto evals = std::apply([&](const auto&... e) {
-            return std::tuple{tile_eval<std::remove_cvref_t<decltype(e)>, R>(e, plan)...};
-        }, exprs);
-        constexpr auto count = std::tuple_size_v<Exprs>;
-        walk_tiles(plan, begin, end,
-            [&](const auto& index, int dims) {
-                [&]<std::size_t... I>(std::index_sequence<I...>) {
-                    ((std::get<I>(stores).start_row(index, dims), std::get<I>(evals).start_row(index, dims)), ...);
-                }(std::make_index_sequence<count>{});
-            },
-            [&](std::int64_t j, std::int64_t n) {
-                [&]<std::size_t... I>(std::index_sequence<I...>) {
-                    ((std::get<I>(stores).store(j, n, std::get<I>(evals).eval(j, n,
-                        std::get<I>(stores).template direct<typename std::remove_cvref_t<decltype(std::get<I>(evals))>::value_type>(j)))), ...);
-                }(std::make_index_sequence<count>{});
-            });
+/// Evaluates loop positions [begin, end) of `plan` (from elementwise_plan), on this thread.
+template <int R, class Outs, class Exprs>
+void evaluate_range(const loop_plan<R>& plan, const Outs& outs, const Exprs& exprs, std::int64_t begin,
+                    std::int64_t end) {
+    auto stores = std::apply([&](const auto&... o) {
+        return std::tuple{tile_store<typename std::remove_cvref_t<decltype(o)>::value_type, R>(o, plan)...};
+    }, outs);
+    auto evals = std::apply([&](const auto&... e) {
+        return std::tuple{tile_eval<std::remove_cvref_t<decltype(e)>, R>(e, plan)...};
+    }, exprs);
+    constexpr auto count = std::tuple_size_v<Exprs>;
+    walk_tiles(plan, begin, end,
+        [&](const auto& index, int dims) {
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((std::get<I>(stores).start_row(index, dims), std::get<I>(evals).start_row(index, dims)), ...);
+            }(std::make_index_sequence<count>{});
+        },
+        [&](std::int64_t j, std::int64_t n) {
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((std::get<I>(stores).store(j, n, std::get<I>(evals).eval(j, n,
+                    std::get<I>(stores).template direct<typename std::remove_cvref_t<decltype(std::get<I>(evals))>::value_type>(j)))), ...);
+            }(std::make_index_sequence<count>{});
+        });
+}
+
+/// Evaluates `exprs[i]` into `outs[i]` for every i, in one pass. All share `shape`.
+template <int R, class Outs, class Exprs>
+void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math) {
+    const loop_plan<R> plan = elementwise_plan<R>(shape, outs, exprs, fast_math);
+    parallel_for(plan.total(), parallel_grain, [&](std::int64_t begin, std::int64_t end) {
+        evaluate_range<R>(plan, outs, exprs, begin, end);
     });
 }
 

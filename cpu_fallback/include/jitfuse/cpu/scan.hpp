@@ -4,7 +4,8 @@
 /// expression into the output (fused, tile by tile), then these functions rewrite each line
 /// along the axis. Lines are processed in groups of adjacent lines ("lanes") when the axis is
 /// not the one that is contiguous in memory, so that each step reads neighbouring elements.
-/// Results depend only on a line's values, never on the thread count or the grouping.
+/// A cumulative scan of one long line evaluates its input itself (cumulative_line). Results
+/// never depend on the thread count, nor on how lines are grouped into lanes.
 
 #include <algorithm>
 #include <array>
@@ -75,6 +76,48 @@ struct line_groups {
     }
 };
 
+/// p[k * step] = carry (+) p[k * step] for k < n.
+template <class Op, class V>
+void add_carry(V* p, std::int64_t n, std::int64_t step, V carry) {
+    if (step == 1)  // the common case, vectorised
+        for (std::int64_t k = 0; k < n; ++k) p[k] = Op::combine(carry, p[k]);
+    else
+        for (std::int64_t k = 0; k < n; ++k) p[k * step] = Op::combine(carry, p[k * step]);
+}
+
+/// Independent running folds in one scan_run: each waits only on itself, so they overlap.
+inline constexpr std::int64_t scan_chains = 4;
+
+/// Inclusive scan in place of the n elements p[0], p[step], ...: the run cut into scan_chains
+/// segments scanned side by side, then each segment after the first started from the fold
+/// of the totals before it. A single running fold would wait on each combine (its latency,
+/// not the memory, would set the speed). Short runs are one fold.
+template <class Op, class V>
+void scan_run(V* p, std::int64_t n, std::int64_t step) {
+    const std::int64_t q = n / scan_chains;  // segment length; the last takes the remainder
+    if (q < 64) {
+        for (std::int64_t k = 1; k < n; ++k) p[k * step] = Op::combine(p[(k - 1) * step], p[k * step]);
+        return;
+    }
+    V run[scan_chains];
+    for (int c = 0; c < scan_chains; ++c) run[c] = p[c * q * step];
+    for (std::int64_t k = 1; k < q; ++k)
+        for (int c = 0; c < scan_chains; ++c) {
+            V& x = p[(c * q + k) * step];
+            x = run[c] = Op::combine(run[c], x);
+        }
+    for (std::int64_t k = scan_chains * q; k < n; ++k) {
+        V& x = p[k * step];
+        x = run[scan_chains - 1] = Op::combine(run[scan_chains - 1], x);
+    }
+    V offset = run[0];
+    for (int c = 1; c < scan_chains; ++c) {
+        const std::int64_t begin = c * q, end = c + 1 < scan_chains ? begin + q : n;
+        add_carry<Op>(p + begin * step, end - begin, step, offset);
+        offset = Op::combine(offset, run[c]);
+    }
+}
+
 /// Inclusive scan of `lanes` lines in place, block by block: each value is
 /// carry (+) block-local scan, and the carry grows by the block's total. Block 0 skips the
 /// carry so that -0.0 and NaN payloads come out untouched.
@@ -84,6 +127,13 @@ void scan_group(V* p, std::int64_t length, std::int64_t step, std::int64_t lanes
     // Branch-free inner loops (they vectorise across lanes): the block's first row starts
     // the local scans, and the first block has no carry.
     const auto block = [&](std::int64_t b0, std::int64_t b1, auto first_block) {
+        if (lanes == 1) {  // one line: no lanes to overlap, scan_run's chains instead
+            V* const run = p + b0 * step;
+            scan_run<Op>(run, b1 - b0, step);
+            if constexpr (!first_block()) add_carry<Op>(run, b1 - b0, step, carry[0]);
+            carry[0] = run[(b1 - b0 - 1) * step];  // carry (+) the block's total, as below
+            return;
+        }
         for (std::int64_t l = 0; l < lanes; ++l) local[l] = p[b0 * step + l * lane_step];
         for (std::int64_t k = b0 + 1; k < b1; ++k) {
             V* row = p + k * step;
@@ -102,17 +152,20 @@ void scan_group(V* p, std::int64_t length, std::int64_t step, std::int64_t lanes
 }
 
 /// The same result as scan_group for one long line, its blocks spread over the threads:
-/// block-local scans in parallel, the carries in order, then the carries added in parallel.
-template <class Op, class V>
-void scan_long_line(V* p, std::int64_t length, std::int64_t step) {
+/// each block filled (`fill(begin, end)`, which may evaluate the scan's input into it) and
+/// scanned while in cache, in parallel; the carries in order; then the carries added in
+/// parallel.
+template <class Op, class V, class Fill>
+void scan_long_line(V* p, std::int64_t length, std::int64_t step, Fill&& fill) {
     const std::int64_t blocks = (length + scan_block - 1) / scan_block;
+    const auto size = [&](std::int64_t b) { return std::min(scan_block, length - b * scan_block); };
     std::vector<V> carry(static_cast<std::size_t>(blocks));
     parallel_for(blocks, 1, [&](std::int64_t first, std::int64_t last) {
         for (std::int64_t b = first; b < last; ++b) {
-            V* block = p + b * scan_block * step;
-            const std::int64_t n = std::min(scan_block, length - b * scan_block);
-            for (std::int64_t k = 1; k < n; ++k) block[k * step] = Op::combine(block[(k - 1) * step], block[k * step]);
-            carry[b] = block[(n - 1) * step];  // the block's total for now
+            fill(b * scan_block, b * scan_block + size(b));
+            V* const block = p + b * scan_block * step;
+            scan_run<Op>(block, size(b), step);
+            carry[b] = block[(size(b) - 1) * step];  // the block's total for now
         }
     });
     // The carry into block b folds the totals of blocks 0 .. b-1, in order.
@@ -123,11 +176,26 @@ void scan_long_line(V* p, std::int64_t length, std::int64_t step) {
         running = Op::combine(running, total);
     }
     parallel_for(blocks - 1, 1, [&](std::int64_t first, std::int64_t last) {
-        for (std::int64_t b = first + 1; b < last + 1; ++b) {
-            V* block = p + b * scan_block * step;
-            const std::int64_t n = std::min(scan_block, length - b * scan_block);
-            for (std::int64_t k = 0; k < n; ++k) block[k * step] = Op::combine(carry[b], block[k * step]);
-        }
+        for (std::int64_t b = first + 1; b < last + 1; ++b) add_carry<Op>(p + b * scan_block * step, size(b), step, carry[b]);
+    });
+}
+
+/// Is `shape` one line along `axis` long enough for cumulative_line to share it out?
+template <int R>
+bool long_single_line(const shape_t<R>& shape, int axis) {
+    for (int d = 0; d < R; ++d)
+        if (d != axis && shape[d] != 1) return false;
+    return shape[axis] >= 4 * scan_block;
+}
+
+/// `out` = the inclusive scan (`Op`, cumulative) of `e` when `out` is one long line along
+/// `axis`: scan_long_line with each block evaluated from `e` just before it is scanned, so
+/// the output is written and reread while in cache, not in a pass of its own.
+template <class Op, class V, int R, detail::expression E>
+void cumulative_line(const array<V, R>& out, int axis, const E& e, bool fast_math) {
+    const loop_plan<R> plan = elementwise_plan<R>(out.shape(), std::tie(out), std::tuple{e}, fast_math);
+    scan_long_line<Op>(out.data(), plan.total(), out.strides()[axis], [&](std::int64_t begin, std::int64_t end) {
+        evaluate_range<R>(plan, std::tie(out), std::tuple{e}, begin, end);
     });
 }
 
@@ -216,7 +284,7 @@ void scan_in_place(const array<V, R>& out, int axis, std::int64_t window) {
             V* const first = base + lines.offset(g, lanes);
             for (std::int64_t l = 0; l < lanes; ++l) {
                 if constexpr (Op::rolling) roll_long_line<Op>(first + l * lines.lane_step, lines.length, lines.step, window, segment);
-                else scan_long_line<Op>(first + l * lines.lane_step, lines.length, lines.step);
+                else scan_long_line<Op>(first + l * lines.lane_step, lines.length, lines.step, [](std::int64_t, std::int64_t) {});
             }
         }
         return;
