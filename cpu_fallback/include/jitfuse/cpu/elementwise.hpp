@@ -69,24 +69,35 @@ void walk_tiles(const loop_plan<R>& plan, std::int64_t begin, std::int64_t end, 
     }
 }
 
-/// The loop of evaluating `exprs[i]` into `outs[i]` for every i, all of shape `shape`.
+/// The result-axis strides of every output and every leaf of an elementwise pass over `shape`.
 template <int R, class Outs, class Exprs>
-loop_plan<R> elementwise_plan(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math) {
+std::vector<shape_t<R>> pass_strides(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
     std::vector<shape_t<R>> strides;
     loop_plan<R> probe;
     probe.shape = shape;
     std::apply([&](const auto&... o) { (strides.push_back(probe.operand_strides(o.shape(), o.strides())), ...); }, outs);
     std::apply([&](const auto&... e) { (collect_strides(probe, e, strides), ...); }, exprs);
+    return strides;
+}
+
+/// The loop of evaluating `exprs[i]` into `outs[i]` for every i, all of shape `shape`, whose
+/// operands have `strides` (pass_strides).
+template <int R, class Exprs>
+loop_plan<R> elementwise_plan(const shape_t<R>& shape, const std::vector<shape_t<R>>& strides, bool fast_math) {
     const std::uint64_t alone = []<class... E>(std::type_identity<std::tuple<E...>>) {
         return detail::neighbour_axes<E...>();
     }(std::type_identity<Exprs>{});
     return make_loop_plan<R>(shape, strides, alone, fast_math);
 }
-
-/// Evaluates loop positions [begin, end) of `plan` (from elementwise_plan), on this thread.
 template <int R, class Outs, class Exprs>
-void evaluate_range(const loop_plan<R>& plan, const Outs& outs, const Exprs& exprs, std::int64_t begin,
-                    std::int64_t end) {
+loop_plan<R> elementwise_plan(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math) {
+    return elementwise_plan<R, Exprs>(shape, pass_strides<R>(shape, outs, exprs), fast_math);
+}
+
+/// Evaluates `exprs` into `outs` over the part of `plan` that `walk(start_row, body)` visits
+/// (walk_tiles or walk_blocks), on this thread.
+template <int R, class Outs, class Exprs, class Walk>
+void evaluate_walk(const loop_plan<R>& plan, const Outs& outs, const Exprs& exprs, Walk&& walk) {
     auto stores = std::apply([&](const auto&... o) {
         return std::tuple{tile_store<typename std::remove_cvref_t<decltype(o)>::value_type, R>(o, plan)...};
     }, outs);
@@ -94,7 +105,7 @@ void evaluate_range(const loop_plan<R>& plan, const Outs& outs, const Exprs& exp
         return std::tuple{tile_eval<std::remove_cvref_t<decltype(e)>, R>(e, plan)...};
     }, exprs);
     constexpr auto count = std::tuple_size_v<Exprs>;
-    walk_tiles(plan, begin, end,
+    walk(
         [&](const auto& index, int dims) {
             [&]<std::size_t... I>(std::index_sequence<I...>) {
                 ((std::get<I>(stores).start_row(index, dims), std::get<I>(evals).start_row(index, dims)), ...);
@@ -108,10 +119,72 @@ void evaluate_range(const loop_plan<R>& plan, const Outs& outs, const Exprs& exp
         });
 }
 
+/// Evaluates loop positions [begin, end) of `plan` (from elementwise_plan), on this thread.
+template <int R, class Outs, class Exprs>
+void evaluate_range(const loop_plan<R>& plan, const Outs& outs, const Exprs& exprs, std::int64_t begin,
+                    std::int64_t end) {
+    evaluate_walk<R>(plan, outs, exprs, [&](auto&& start_row, auto&& body) { walk_tiles(plan, begin, end, start_row, body); });
+}
+
+/// Edge of the square blocks a transposing pass walks: a block's rows of every operand stay
+/// in L1 while it is read or written across.
+inline constexpr std::int64_t transpose_block = 64;
+
+/// Does some operand run through memory faster along the second-innermost loop axis than
+/// along the innermost (a transposed view copied into a row-major array)? Row by row, each
+/// of its elements would then be a cache line of its own.
+template <int R>
+bool crosses_layouts(const loop_plan<R>& plan, const std::vector<shape_t<R>>& strides) {
+    if (plan.dims < 2 || plan.inner() < transpose_block || plan.extent[plan.dims - 2] < transpose_block) return false;
+    for (const auto& s : strides) {
+        const auto ls = plan.loop_strides(s);
+        const std::int64_t across = ls[plan.dims - 2], along = ls[plan.dims - 1];
+        if (across != 0 && (across < 0 ? -across : across) < (along < 0 ? -along : along)) return true;
+    }
+    return false;
+}
+
+/// Visits blocks [first, last) of transpose_block x transpose_block positions over the two
+/// innermost loop axes (blocks numbered row-major, the outer loop axes outermost): `body(j,
+/// n)` for each row of a block, after `start_row(index, dims)`.
+template <int R, class StartRow, class Body>
+void walk_blocks(const loop_plan<R>& plan, std::int64_t first, std::int64_t last, StartRow&& start_row, Body&& body) {
+    const std::int64_t rows = plan.extent[plan.dims - 2], cols = plan.inner();
+    const std::int64_t row_blocks = (rows + transpose_block - 1) / transpose_block;
+    const std::int64_t col_blocks = (cols + transpose_block - 1) / transpose_block;
+    std::array<std::int64_t, R> index{};
+    for (std::int64_t block = first; block < last; ++block) {
+        std::int64_t rest = block / (row_blocks * col_blocks);
+        for (int g = plan.dims - 3; g >= 0; --g) {
+            index[g] = rest % plan.extent[g];
+            rest /= plan.extent[g];
+        }
+        const std::int64_t r0 = block / col_blocks % row_blocks * transpose_block;
+        const std::int64_t j = block % col_blocks * transpose_block, n = std::min(transpose_block, cols - j);
+        for (std::int64_t r = r0; r < std::min(rows, r0 + transpose_block); ++r) {
+            index[plan.dims - 2] = r;
+            start_row(index, plan.dims);
+            body(j, n);
+        }
+    }
+}
+
 /// Evaluates `exprs[i]` into `outs[i]` for every i, in one pass. All share `shape`.
 template <int R, class Outs, class Exprs>
 void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math) {
-    const loop_plan<R> plan = elementwise_plan<R>(shape, outs, exprs, fast_math);
+    const std::vector<shape_t<R>> strides = pass_strides<R>(shape, outs, exprs);
+    const loop_plan<R> plan = elementwise_plan<R, Exprs>(shape, strides, fast_math);
+    if (crosses_layouts<R>(plan, strides)) {
+        constexpr std::int64_t area = transpose_block * transpose_block;
+        const std::int64_t rows = plan.total() / plan.inner();
+        const std::int64_t blocks = rows / plan.extent[plan.dims - 2] *
+                                    ((plan.extent[plan.dims - 2] + transpose_block - 1) / transpose_block) *
+                                    ((plan.inner() + transpose_block - 1) / transpose_block);
+        parallel_for(blocks, std::max<std::int64_t>(1, parallel_grain / area), [&](std::int64_t first, std::int64_t last) {
+            evaluate_walk<R>(plan, outs, exprs, [&](auto&& start_row, auto&& body) { walk_blocks(plan, first, last, start_row, body); });
+        });
+        return;
+    }
     parallel_for(plan.total(), parallel_grain, [&](std::int64_t begin, std::int64_t end) {
         evaluate_range<R>(plan, outs, exprs, begin, end);
     });

@@ -166,6 +166,59 @@ state_t<Red, T> fold_row(Eval& ev, std::int64_t begin, std::int64_t end) {
     return merge_lanes<Red, T>(lane);
 }
 
+/// Outputs that each reduce a small block of `length` x `width` values (the reduced positions
+/// by the inner axis, or `width` 1 when the reduced axis is the inner one), where the blocks of
+/// outputs neighbouring along loop axis g follow each other in memory: `flat` (g joined with
+/// the loop axes after it) evaluates many blocks to a tile, each folded and written in turn.
+template <class Red, int R, detail::expression E, class Dest>
+void reduce_small_blocks(const E& e, const loop_plan<R>& plan, const loop_plan<R>& flat, int g, std::int64_t length,
+                         std::int64_t width, Dest&& out_view) {
+    using T = typename E::value_type;
+    using S = state_t<Red, T>;
+    const std::int64_t block = length * width, per_tile = tile / block, run = plan.extent[g];
+    parallel_for(plan.total() / block, std::max<std::int64_t>(1, parallel_grain / block), [&](std::int64_t u0, std::int64_t u1) {
+        tile_eval<E, R> ev(e, flat);
+        auto dest = out_view();
+        S acc[narrow];
+        std::array<std::int64_t, R> index{};  // loop axes 0 .. g of output u; the others stay 0
+        for (std::int64_t h = g, rest = u0; h >= 0; --h) {
+            index[h] = rest % plan.extent[h];
+            rest /= plan.extent[h];
+        }
+        for (std::int64_t u = u0; u < u1;) {
+            const std::int64_t first = index[g], n = std::min({per_tile, run - first, u1 - u});
+            ev.start_row(index, flat.dims);
+            const T* v = ev.eval(first * block, n * block);
+            dest.start_row(index, plan.dims);
+            // Inline, not fold_columns: a kernel call per block would cost more than the block.
+            // The common small widths (a component axis: xy, xyz, rgba) are known at compile
+            // time, which keeps the states in registers.
+            const auto fold = [&](auto w) {
+                for (std::int64_t i = 0; i < n; ++i, v += block) {
+                    std::fill_n(acc, w, Red::template identity<T>());
+                    for (std::int64_t k = 0; k < length; ++k)
+                        for (std::int64_t c = 0; c < w; ++c) Red::template step<T>(acc[c], v[k * w + c], k);
+                    for (std::int64_t c = 0; c < w; ++c)
+                        dest.row[i * dest.stride[g] + c * dest.inner_stride] = Red::template finish<T>(acc[c], length);
+                }
+            };
+            switch (width) {
+                case 1: fold(std::integral_constant<std::int64_t, 1>{}); break;
+                case 2: fold(std::integral_constant<std::int64_t, 2>{}); break;
+                case 3: fold(std::integral_constant<std::int64_t, 3>{}); break;
+                case 4: fold(std::integral_constant<std::int64_t, 4>{}); break;
+                default: fold(width);
+            }
+            u += n;
+            index[g] += n;  // n outputs on, within this run; at its end, on to the next run
+            for (int h = g; h > 0 && index[h] == plan.extent[h]; --h) {
+                index[h] = 0;
+                ++index[h - 1];
+            }
+        }
+    });
+}
+
 /// The reduced axis is the inner loop axis: each output reduces one row of the loop.
 template <class Red, int R, detail::expression E, class Dest>
 void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t<R>>& strides, Dest&& out_view) {
@@ -195,31 +248,12 @@ void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t
         return;
     }
     // Short rows that follow each other in memory are evaluated many to a tile.
-    const auto flat = length <= narrow && plan.dims > 1 ? joined<R>(plan, plan.dims - 2, strides) : std::nullopt;
+    if (const auto flat = length <= narrow && plan.dims > 1 ? joined<R>(plan, plan.dims - 2, strides) : std::nullopt)
+        return reduce_small_blocks<Red, R>(e, plan, *flat, plan.dims - 2, length, 1, out_view);
     parallel_for(rows, std::max<std::int64_t>(1, parallel_grain / length), [&](std::int64_t r0, std::int64_t r1) {
         auto dest = out_view();
         row_cursor<R> cursor;
         cursor.seek(plan, r0);
-        if (flat) {
-            tile_eval<E, R> ev(e, *flat);
-            const std::int64_t run = plan.extent[plan.dims - 2], per_tile = tile / length;
-            for (std::int64_t r = r0; r < r1;) {
-                const std::int64_t first = cursor.index[plan.dims - 2];
-                const std::int64_t n = std::min({per_tile, run - first, r1 - r});
-                ev.start_row(cursor.index, flat->dims);
-                const T* v = ev.eval(first * length, n * length);
-                dest.start_row(cursor.index, plan.dims);
-                for (std::int64_t i = 0; i < n; ++i) {
-                    S s = Red::template identity<T>();
-                    for (std::int64_t k = 0; k < length; ++k) Red::template step<T>(s, v[i * length + k], k);
-                    dest.row[i * dest.stride[plan.dims - 2]] = Red::template finish<T>(s, length);
-                }
-                cursor.index[plan.dims - 2] += n - 1;  // n rows on, within this run
-                cursor.next(plan);
-                r += n;
-            }
-            return;
-        }
         tile_eval<E, R> ev(e, plan);
         for (std::int64_t r = r0; r < r1; ++r, cursor.next(plan)) {
             ev.start_row(cursor.index, plan.dims);
@@ -238,8 +272,12 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
     using T = typename E::value_type;
     using S = state_t<Red, T>;
     const std::int64_t length = plan.extent[g_axis], inner = plan.inner();
-    // Short columns that follow each other in memory: many reduced positions to a tile.
+    // Short columns that follow each other in memory: many reduced positions to a tile, and
+    // when the outputs' whole blocks follow each other too, many outputs to a tile.
     const auto flat = inner <= narrow && g_axis == plan.dims - 2 ? joined<R>(plan, g_axis, strides) : std::nullopt;
+    if (flat && g_axis > 0 && 2 * length * inner <= tile)
+        if (const auto wide = joined<R>(*flat, g_axis - 1, strides))
+            return reduce_small_blocks<Red, R>(e, plan, *wide, g_axis - 1, length, inner, out_view);
     const std::int64_t width = std::min(inner, tile), tiles_per_row = (inner + width - 1) / width;
     const std::int64_t units = plan.total() / (length * inner) * tiles_per_row;
     const axis_pieces pieces = cut_reduced_axis(units, length, width);
@@ -305,6 +343,23 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
     });
 }
 
+/// An uninitialised output of `out_shape` for reducing `e` along `axis`, its axes laid out in
+/// memory in the order the input's are (memory_order without the reduced axis).
+template <class V, int R, detail::expression E>
+array<V, R - 1> laid_out_like_input(const E& e, const shape_t<R>& shape, int axis, const shape_t<R - 1>& out_shape) {
+    const std::array<int, R> order = memory_order<R, E>(shape, leaf_strides<R>(e, shape));
+    std::array<int, R - 1> out_order{};  // output axes, outermost in memory first
+    for (int i = 0, j = 0; i < R; ++i)
+        if (order[i] != axis) out_order[j++] = order[i] - (order[i] > axis);
+    shape_t<R - 1> stored{};
+    std::array<int, R - 1> view_axes{};  // output axis d is the stored array's axis view_axes[d]
+    for (int j = 0; j < R - 1; ++j) {
+        stored[j] = out_shape[out_order[j]];
+        view_axes[out_order[j]] = j;
+    }
+    return array<V, R - 1>(stored, device::cpu()).transpose(view_axes);
+}
+
 /// Reduces `e` (shape `shape`, rank R >= 1) along `axis` into `out` (rank R - 1).
 template <class Red, int R, detail::expression E, class Out>
 void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool fast_math) {
@@ -320,6 +375,17 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
     shape_t<R> out_strides{};
     for (int d = 0, o = 0; d < R; ++d) out_strides[d] = d == axis ? 0 : out.strides()[o++];
     const loop_plan<R> plan = reduction_plan<R>(e, shape, 1ull << axis, fast_math, false, &out_strides);
+    if constexpr (R > 1) {
+        if (reduction_plan<R>(e, shape, 1ull << axis, fast_math, false).dims < plan.dims) {
+            // The output's layout would cut loops the input runs through (a transposed view
+            // reduced into a row-major result): reduce into a scratch output laid out like
+            // the input, then copy it (outputs are a line's length fewer than inputs).
+            array<V, R - 1> scratch = laid_out_like_input<V, R>(e, shape, axis, out.shape());
+            reduce_axis<Red, R>(e, shape, axis, scratch, fast_math);
+            run_elementwise<R - 1>(out.shape(), std::tie(out), std::tuple{scratch}, false);
+            return;
+        }
+    }
     const std::vector<shape_t<R>> strides = leaf_strides<R>(e, shape);
     // The output seen through the loop (stride 0 along the reduced axis).
     const auto out_view = [&] { return loop_view<V, R>(out.data(), shape, out_strides, plan); };
