@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-/// \file The iteration space of one CPU pass: the result shape with adjacent axes merged
+/// \file The iteration space of one CPU pass: the result's axes, in the result's order or
+/// another (a reduction walks its input's memory order), with neighbouring axes merged
 /// wherever every operand's strides allow it (so contiguous and simply broadcast operands
 /// become one long inner loop), walked row by row in tiles along the last loop axis.
 
