@@ -146,8 +146,8 @@ JITFUSE_BINARY(less, predicate_op, any_type, "", return a < b;)
 JITFUSE_BINARY(less_equal, predicate_op, any_type, "", return a <= b;)
 JITFUSE_BINARY(greater, predicate_op, any_type, "", return a > b;)
 JITFUSE_BINARY(greater_equal, predicate_op, any_type, "", return a >= b;)
-JITFUSE_BINARY(logical_and, logical_op, any_type, "", return a && b;)
-JITFUSE_BINARY(logical_or, logical_op, any_type, "", return a || b;)
+JITFUSE_BINARY(logical_and, logical_op, any_type, "", return a & b;)
+JITFUSE_BINARY(logical_or, logical_op, any_type, "", return a | b;)
 
 // ---- ternary -----------------------------------------------------------------------------
 JITFUSE_DEFINE_OP(clamp, same_type_op, any_type, "", (C x, C lo, C hi),

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -135,13 +136,17 @@ inline constexpr std::int64_t transpose_block = 64;
 /// of its elements would then be a cache line of its own.
 template <int R>
 bool crosses_layouts(const loop_plan<R>& plan, const std::vector<shape_t<R>>& strides) {
-    if (plan.dims < 2 || plan.inner() < transpose_block || plan.extent[plan.dims - 2] < transpose_block) return false;
-    for (const auto& s : strides) {
-        const auto ls = plan.loop_strides(s);
-        const std::int64_t across = ls[plan.dims - 2], along = ls[plan.dims - 1];
-        if (across != 0 && (across < 0 ? -across : across) < (along < 0 ? -along : along)) return true;
+    if constexpr (R < 2) return false;
+    else {
+        if (plan.dims < 2 || plan.inner() < transpose_block || plan.extent[plan.dims - 2] < transpose_block)
+            return false;
+        for (const auto& s : strides) {
+            const auto ls = plan.loop_strides(s);
+            const std::int64_t across = ls[plan.dims - 2], along = ls[plan.dims - 1];
+            if (across != 0 && std::abs(across) < std::abs(along)) return true;
+        }
+        return false;
     }
-    return false;
 }
 
 /// Visits blocks [first, last) of transpose_block x transpose_block positions over the two

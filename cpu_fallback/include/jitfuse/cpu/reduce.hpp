@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -32,11 +33,7 @@ state_t<Red, T> merge_lanes(state_t<Red, T>* lane) {
 /// The result-axis strides of every leaf of `e` over `shape`.
 template <int R, detail::expression E>
 std::vector<shape_t<R>> leaf_strides(const E& e, const shape_t<R>& shape) {
-    std::vector<shape_t<R>> strides;
-    loop_plan<R> probe;
-    probe.shape = shape;
-    collect_strides(probe, e, strides);
-    return strides;
+    return pass_strides<R>(shape, std::tuple<>{}, std::tie(e));
 }
 
 /// The loop order (outermost first) in which a reduction walks its leaves' memory in
@@ -49,7 +46,7 @@ std::array<int, R> memory_order(const shape_t<R>& shape, const std::vector<shape
     if constexpr (detail::neighbour_axes<E>() == 0) {
         std::array<std::int64_t, R> spread{};
         for (const auto& s : strides)
-            for (int d = 0; d < R; ++d) spread[d] += s[d] < 0 ? -s[d] : s[d];
+            for (int d = 0; d < R; ++d) spread[d] += std::abs(s[d]);
         std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
             if ((shape[a] == 1) != (shape[b] == 1)) return shape[a] == 1;
             return spread[a] > spread[b];
@@ -58,14 +55,12 @@ std::array<int, R> memory_order(const shape_t<R>& shape, const std::vector<shape
     return order;
 }
 
-/// The loop of a reduction of `e` over `shape`, in memory order unless `result_order_kept`,
-/// with the axes in `alone` kept as loop axes of their own; `out_strides` (the output seen
-/// from the input's axes) joins the merging rule.
+/// The loop of a reduction of an expression `E` over `shape` (its leaves' `strides`), in
+/// `order`, with the axes in `alone` kept as loop axes of their own; `out_strides` (the output
+/// seen from the input's axes) joins the merging rule.
 template <int R, detail::expression E>
-loop_plan<R> reduction_plan(const E& e, const shape_t<R>& shape, std::uint64_t alone, bool fast_math,
-                            bool result_order_kept, const shape_t<R>* out_strides = nullptr) {
-    std::vector<shape_t<R>> strides = leaf_strides<R>(e, shape);
-    const std::array<int, R> order = result_order_kept ? result_order<R>() : memory_order<R, E>(shape, strides);
+loop_plan<R> reduction_plan(const shape_t<R>& shape, std::vector<shape_t<R>> strides, const std::array<int, R>& order,
+                            std::uint64_t alone, bool fast_math, const shape_t<R>* out_strides = nullptr) {
     loop_plan<R> probe;
     probe.shape = shape;
     if (out_strides) strides.push_back(probe.operand_strides(shape, *out_strides));
@@ -86,7 +81,9 @@ template <class Red, int R, detail::expression E>
 auto reduce_all(const E& e, const shape_t<R>& shape, bool fast_math) {
     using T = typename E::value_type;
     // An element's loop position is its index only when the loop keeps the result's order.
-    const loop_plan<R> plan = reduction_plan<R>(e, shape, 0, fast_math, Red::uses_index);
+    const std::vector<shape_t<R>> strides = leaf_strides<R>(e, shape);
+    const std::array<int, R> order = Red::uses_index ? result_order<R>() : memory_order<R, E>(shape, strides);
+    const loop_plan<R> plan = reduction_plan<R, E>(shape, strides, order, 0, fast_math);
     const std::int64_t total = plan.total();
     const std::int64_t blocks = (total + reduce_block - 1) / reduce_block;
     // Not std::vector: for the bool states of any/all it packs bits (no state&, and blocks
@@ -343,11 +340,10 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
     });
 }
 
-/// An uninitialised output of `out_shape` for reducing `e` along `axis`, its axes laid out in
-/// memory in the order the input's are (memory_order without the reduced axis).
-template <class V, int R, detail::expression E>
-array<V, R - 1> laid_out_like_input(const E& e, const shape_t<R>& shape, int axis, const shape_t<R - 1>& out_shape) {
-    const std::array<int, R> order = memory_order<R, E>(shape, leaf_strides<R>(e, shape));
+/// An uninitialised output of `out_shape` for a reduction along `axis` of an input walked in
+/// `order`, its axes laid out in memory in that order (without the reduced axis).
+template <class V, int R>
+array<V, R - 1> laid_out_like_input(const std::array<int, R>& order, int axis, const shape_t<R - 1>& out_shape) {
     std::array<int, R - 1> out_order{};  // output axes, outermost in memory first
     for (int i = 0, j = 0; i < R; ++i)
         if (order[i] != axis) out_order[j++] = order[i] - (order[i] > axis);
@@ -374,19 +370,20 @@ void reduce_axis(const E& e, const shape_t<R>& shape, int axis, Out& out, bool f
     // The output seen from the input's axes: stride 0 along the reduced axis.
     shape_t<R> out_strides{};
     for (int d = 0, o = 0; d < R; ++d) out_strides[d] = d == axis ? 0 : out.strides()[o++];
-    const loop_plan<R> plan = reduction_plan<R>(e, shape, 1ull << axis, fast_math, false, &out_strides);
+    const std::vector<shape_t<R>> strides = leaf_strides<R>(e, shape);
+    const std::array<int, R> order = memory_order<R, E>(shape, strides);
+    const loop_plan<R> plan = reduction_plan<R, E>(shape, strides, order, 1ull << axis, fast_math, &out_strides);
     if constexpr (R > 1) {
-        if (reduction_plan<R>(e, shape, 1ull << axis, fast_math, false).dims < plan.dims) {
+        if (reduction_plan<R, E>(shape, strides, order, 1ull << axis, fast_math).dims < plan.dims) {
             // The output's layout would cut loops the input runs through (a transposed view
             // reduced into a row-major result): reduce into a scratch output laid out like
             // the input, then copy it (outputs are a line's length fewer than inputs).
-            array<V, R - 1> scratch = laid_out_like_input<V, R>(e, shape, axis, out.shape());
+            array<V, R - 1> scratch = laid_out_like_input<V, R>(order, axis, out.shape());
             reduce_axis<Red, R>(e, shape, axis, scratch, fast_math);
             run_elementwise<R - 1>(out.shape(), std::tie(out), std::tuple{scratch}, false);
             return;
         }
     }
-    const std::vector<shape_t<R>> strides = leaf_strides<R>(e, shape);
     // The output seen through the loop (stride 0 along the reduced axis).
     const auto out_view = [&] { return loop_view<V, R>(out.data(), shape, out_strides, plan); };
     int g_axis = 0;

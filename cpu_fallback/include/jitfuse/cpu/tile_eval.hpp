@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "jitfuse/cpu/fused_eval.hpp"
 #include "jitfuse/cpu/kernels.hpp"
 #include "jitfuse/cpu/loop_plan.hpp"
 #include "jitfuse/cpu/vector_math.hpp"
@@ -56,9 +57,6 @@ inline constexpr bool is_cast = false;
 template <class T>
 inline constexpr bool is_cast<detail::cast_op<T>> = true;
 
-template <class E, int R>
-struct tile_eval;
-
 /// A leaf: reads the array directly where its inner stride is 1, else gathers into a tile.
 template <class T, int AR, int R>
 struct tile_eval<array<T, AR>, R> {
@@ -92,7 +90,7 @@ struct tile_eval<detail::scalar_expr<T>, R> {
 template <class C, class E, int R>
 struct converted {
     tile_eval<E, R> e;
-    alignas(64) C buf[std::is_same_v<typename E::value_type, C> ? 1 : tile];
+    alignas(64) C buf[std::is_same_v<typename E::value_type, C> ? 1 : tile]{};
 
     converted(const E& expr, const loop_plan<R>& plan) : e(expr, plan) {}
     void start_row(const std::array<std::int64_t, R>& index, int dims) { e.start_row(index, dims); }
@@ -119,12 +117,29 @@ struct converted<C, detail::scalar_expr<T>, R> {
 template <class V>
 struct computing_node {
     using value_type = V;
-    bool fast;
+    bool fast = false;
     alignas(64) V buf[tile];
     V* target(V* hint) { return hint ? hint : buf; }
 };
 
+/// The root of a fused region (fused_eval.hpp): the whole region in one loop.
+template <class E, int R>
+    requires(fused_root<E>())
+struct tile_eval<E, R> : computing_node<typename E::value_type> {
+    using V = typename E::value_type;
+    fused_node<E, R> region;
+
+    tile_eval(const E& e, const loop_plan<R>& plan) : region(node_source<E, R>{e, plan}) {}
+    void start_row(const std::array<std::int64_t, R>& index, int dims) { region.start_row(index, dims); }
+    const V* eval(std::int64_t j, std::int64_t n, V* hint = nullptr) {
+        V* out = this->target(hint);
+        run_fused_loop(region.load(j, n), out, n);
+        return out;
+    }
+};
+
 template <class Op, class A, int R>
+    requires(!fused_root<detail::unary_expr<Op, A>>())
 struct tile_eval<detail::unary_expr<Op, A>, R>
     : computing_node<typename detail::unary_expr<Op, A>::value_type> {
     using node = detail::unary_expr<Op, A>;
@@ -145,6 +160,7 @@ struct tile_eval<detail::unary_expr<Op, A>, R>
 };
 
 template <class Op, class L, class Rt, int R>
+    requires(!fused_root<detail::binary_expr<Op, L, Rt>>())
 struct tile_eval<detail::binary_expr<Op, L, Rt>, R>
     : computing_node<typename detail::binary_expr<Op, L, Rt>::value_type> {
     using node = detail::binary_expr<Op, L, Rt>;
@@ -171,6 +187,7 @@ struct tile_eval<detail::binary_expr<Op, L, Rt>, R>
 };
 
 template <class Op, class A, class B, class Ct, int R>
+    requires(!fused_root<detail::ternary_expr<Op, A, B, Ct>>())
 struct tile_eval<detail::ternary_expr<Op, A, B, Ct>, R>
     : computing_node<typename detail::ternary_expr<Op, A, B, Ct>::value_type> {
     using node = detail::ternary_expr<Op, A, B, Ct>;
