@@ -149,6 +149,34 @@ inline void check_scans(const jf::array<float, 3>& a, const std::vector<float>& 
     CHECK(wrong == 0);
 }
 
+/// rolling_sum along `axis` of `a` (its NaNs read as 0.5, so every sum is exact) for windows
+/// of 5 and 64, against a loop adding up each window: NaN until the window is full.
+inline void check_rolling(const jf::array<float, 3>& a, const std::vector<float>& data, const view_model& v,
+                          int axis) {
+    for (const std::int64_t window : {5, 64}) {
+        INFO("shape (" << v.shape[0] << ", " << v.shape[1] << ", " << v.shape[2] << "), axis " << axis
+                       << ", window " << window);
+        jf::array<float, 3> sum = jf::full<float, 3>(v.shape, 1e9f);
+        sum = jf::rolling_sum(jf::where(jf::isnan(a), 0.5f, a), window, axis);
+        const std::vector<float> sums = sum.to_host();
+        int wrong = 0;
+        for_each_line(data, v, axis, [&](std::int64_t o0, std::int64_t o1, const std::vector<float>& xs) {
+            for (std::int64_t k = 0; k < static_cast<std::int64_t>(xs.size()); ++k) {
+                double s = 0;
+                for (std::int64_t j = std::max<std::int64_t>(0, k - window + 1); j <= k; ++j)
+                    s += std::isnan(xs[j]) ? 0.5 : xs[j];
+                const auto idx = coords(axis, k, o0, o1);
+                const float got = sums[static_cast<std::size_t>((idx[0] * v.shape[1] + idx[1]) * v.shape[2] + idx[2])];
+                const bool ok = k < window - 1 ? std::isnan(got) : got == static_cast<float>(s);
+                if (!ok && ++wrong <= 5)
+                    CHECK_MESSAGE(false, "element (" << idx[0] << ", " << idx[1] << ", " << idx[2] << "): "
+                                                     << got << " want " << (k < window - 1 ? NAN : s));
+            }
+        });
+        CHECK(wrong == 0);
+    }
+}
+
 /// Integer-valued floats in [-8, 8] of an array of `shape`, with a NaN in a few places.
 inline std::vector<float> small_integers(std::int64_t count, std::mt19937_64& rng) {
     std::uniform_int_distribution<int> value(-8, 8);

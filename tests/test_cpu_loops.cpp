@@ -4,7 +4,8 @@
 // into a row-major array walks square blocks. Reductions: in the order the input lies in memory whatever the view, short rows and short
 // columns read many to a tile, the reduced axis cut into pieces merged afterwards when there
 // are too few outputs to share out. Scans: long contiguous lines in parallel chains, one long
-// line evaluated and scanned block by block. Each shape below reaches one of those loops;
+// line evaluated and scanned block by block. Rolling windows: blocks of one line rolled side
+// by side. Each shape below reaches one of those loops;
 // every output is checked exactly against a plain loop over its line (exact_lines.hpp). The
 // emulated GPU leaves this suite out: its own sharing is checked by "launch geometry".
 #include <doctest/doctest.h>
@@ -21,6 +22,7 @@
 
 namespace jf = jitfuse;
 using exact_lines::check_reductions;
+using exact_lines::check_rolling;
 using exact_lines::check_scans;
 using exact_lines::on_views;
 
@@ -93,5 +95,12 @@ TEST_SUITE("cpu loops") {
         // (3, 2, 70000) along its last axis: 6 lines of 4 blocks and a part, each block in
         // parallel chains; (1, 1, 200001): one line, evaluated block by block.
         on_views(23, {{3, 2, 70000}, {1, 1, 200001}, {4000, 3, 7}}, 5000, check_scans);
+    }
+
+    TEST_CASE("rolling windows: one long line in segments, blocks rolled side by side, short rows") {
+        // (1, 1, 200001): one line cut into segments over the threads, each rolled in groups of
+        // interleaved blocks then the remaining blocks one by one; (3, 2, 70000): lines one by
+        // one, each rolled the same way; (4000, 3, 7): short rows and columns many at a time.
+        on_views(31, {{1, 1, 200001}, {3, 2, 70000}, {4000, 3, 7}}, 5000, check_rolling);
     }
 }

@@ -208,6 +208,38 @@ void block_suffixes(At&& at, std::int64_t s, std::int64_t e, std::int64_t lanes,
             suffix[(k - s) * lanes + l] = k == e - 1 ? at(k, l) : Op::combine(at(k, l), suffix[(k - s + 1) * lanes + l]);
 }
 
+/// Blocks of one line rolled side by side in roll_group: each block's suffix and prefix folds
+/// are chains of their own, and this many advance together so that their combines overlap
+/// (a lone line's chain waits on each combine before the next).
+inline constexpr std::int64_t interleaved_blocks = 8;
+
+/// roll_group's windows for interleaved_blocks whole blocks of one line from `s` (a block
+/// start): the suffixes of all of them first, before any is overwritten, then
+/// the outputs, block after block at each position. Every output folds the same values in
+/// the same order as roll_group's, so the bits are the same. `previous` holds the suffixes
+/// of the block before `s` and receives those of the last block; `suffix` has room for
+/// interleaved_blocks * window values.
+template <class Op, class V>
+void roll_blocks(V* p, std::int64_t s, std::int64_t step, std::int64_t window, V* previous, V* suffix) {
+    constexpr std::int64_t count = interleaved_blocks;
+    constexpr V nan = std::numeric_limits<V>::quiet_NaN();
+    const auto at = [&](std::int64_t b, std::int64_t k) -> V& { return p[(s + b * window + k) * step]; };
+    for (std::int64_t k = window - 1; k >= 0; --k)
+        for (std::int64_t b = 0; b < count; ++b)
+            suffix[b * window + k] = k == window - 1 ? at(b, k) : Op::combine(at(b, k), suffix[b * window + k + 1]);
+    V prefix[interleaved_blocks]{};
+    for (std::int64_t k = 0; k < window; ++k)
+        for (std::int64_t b = 0; b < count; ++b) {
+            V& x = at(b, k);
+            prefix[b] = k == 0 ? x : Op::combine(prefix[b], x);
+            const V* before = b == 0 ? previous : suffix + (b - 1) * window;
+            if (s + b * window + k < window - 1) x = nan;
+            else if (k == window - 1) x = Op::finish(prefix[b], window);
+            else x = Op::finish(Op::combine(before[k + 1], prefix[b]), window);
+        }
+    std::copy_n(suffix + (count - 1) * window, window, previous);
+}
+
 /// Rolling windows ending at k in [begin, end) of `lanes` lines in place (van Herk /
 /// Gil-Werman). The line is cut into blocks of `window` from its start; the window ending at
 /// k starts at j = k - window + 1 in the previous block and is the fold of that block's
@@ -220,6 +252,11 @@ template <class Op, class V>
 void roll_group(V* p, std::int64_t begin, std::int64_t end, std::int64_t step, std::int64_t lanes,
                 std::int64_t lane_step, std::int64_t window, V* previous, V* current) {
     constexpr V nan = std::numeric_limits<V>::quiet_NaN();
+    if (lanes == 1 && end - begin > interleaved_blocks * window) {
+        std::vector<V> suffix(static_cast<std::size_t>(interleaved_blocks * window));
+        for (; end - begin > interleaved_blocks * window; begin += interleaved_blocks * window)
+            roll_blocks<Op>(p, begin, step, window, previous, suffix.data());
+    }
     const auto at = [&](std::int64_t k, std::int64_t l) -> V& { return p[k * step + l * lane_step]; };
     V prefix[scan_lanes]{};  // set at each block start; initialised for -Wmaybe-uninitialized
     for (std::int64_t s = begin; s < end; s += window) {
