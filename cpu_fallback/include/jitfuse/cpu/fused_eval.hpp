@@ -194,17 +194,12 @@ struct fused_node<E, R> {
 
     struct lane {
         lanes operands;
-        value_type at(std::int64_t i) const {
-            return std::apply(
-                [i](const auto&... o) {
-                    return apply_op(std::make_index_sequence<sizeof...(o)>{}, o.at(i)...);
-                },
-                operands);
-        }
-        template <std::size_t... K, class... X>
-        static value_type apply_op(std::index_sequence<K...>, X... x) {
-            if constexpr (std::is_same_v<Op, detail::where_op>) return blend<C>(detail::convert<operand_type<Op, C, K>>(x)...);
-            else return Op::template apply<C>(detail::convert<operand_type<Op, C, K>>(x)...);
+        value_type at(std::int64_t i) const { return at(i, std::make_index_sequence<std::tuple_size_v<lanes>>{}); }
+        template <std::size_t... K>
+        value_type at(std::int64_t i, std::index_sequence<K...>) const {
+            if constexpr (std::is_same_v<Op, detail::where_op>)
+                return blend<C>(detail::convert<operand_type<Op, C, K>>(std::get<K>(operands).at(i))...);
+            else return Op::template apply<C>(detail::convert<operand_type<Op, C, K>>(std::get<K>(operands).at(i))...);
         }
     };
     nodes children;
