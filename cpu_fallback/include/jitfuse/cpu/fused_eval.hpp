@@ -11,9 +11,10 @@
 /// `target("avx2")` attribute, and picked at run time like the library's tile kernels. Neither
 /// has FMA (AVX-512 always has, which is why it is not a third), so no multiply and add are
 /// contracted: a region's results are bit for bit those of the per-operation kernels, on any
-/// machine (unless the user's own flags enable FMA, under GCC's default -ffp-contract=fast). Unoptimised builds (no `__OPTIMIZE__`) or
-/// `-DJITFUSE_CPU_FUSE=0` keep the per-operation kernels, which the library compiles at -O3,
-/// so that a Debug build of user code does not crawl.
+/// machine (unless the user's own flags enable FMA under GCC's default -ffp-contract=fast).
+/// Unoptimised builds (no `__OPTIMIZE__`) or `-DJITFUSE_CPU_FUSE=0` keep the per-operation
+/// kernels, which the library compiles at -O3, so that a Debug build of user code does not
+/// crawl.
 
 #include <bit>
 #include <cstdint>
