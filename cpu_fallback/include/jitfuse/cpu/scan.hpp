@@ -214,30 +214,30 @@ void block_suffixes(At&& at, std::int64_t s, std::int64_t e, std::int64_t lanes,
 inline constexpr std::int64_t interleaved_blocks = 8;
 
 /// roll_group's windows for interleaved_blocks whole blocks of one line from `s` (a block
-/// start): the suffixes of all of them first, before any is overwritten, then
-/// the outputs, block after block at each position. Every output folds the same values in
-/// the same order as roll_group's, so the bits are the same. `previous` holds the suffixes
-/// of the block before `s` and receives those of the last block; `suffix` has room for
-/// interleaved_blocks * window values.
+/// start): the suffixes of all of them first (block_suffixes, the blocks as its lanes),
+/// before any is overwritten, then the outputs, block after block at each position. Every
+/// output folds the same values in the same order as roll_group's, so the bits are the same.
+/// `previous` holds the suffixes of the block before `s` and receives those of the last
+/// block; `suffix` has room for interleaved_blocks * window values.
 template <class Op, class V>
 void roll_blocks(V* p, std::int64_t s, std::int64_t step, std::int64_t window, V* previous, V* suffix) {
     constexpr std::int64_t count = interleaved_blocks;
     constexpr V nan = std::numeric_limits<V>::quiet_NaN();
-    const auto at = [&](std::int64_t b, std::int64_t k) -> V& { return p[(s + b * window + k) * step]; };
-    for (std::int64_t k = window - 1; k >= 0; --k)
-        for (std::int64_t b = 0; b < count; ++b)
-            suffix[b * window + k] = k == window - 1 ? at(b, k) : Op::combine(at(b, k), suffix[b * window + k + 1]);
+    const auto at = [&](std::int64_t k, std::int64_t b) -> V& { return p[(s + b * window + k) * step]; };
+    block_suffixes<Op, V>(at, 0, window, count, suffix);  // suffix[k * count + b]
     V prefix[interleaved_blocks]{};
     for (std::int64_t k = 0; k < window; ++k)
         for (std::int64_t b = 0; b < count; ++b) {
-            V& x = at(b, k);
+            V& x = at(k, b);
             prefix[b] = k == 0 ? x : Op::combine(prefix[b], x);
-            const V* before = b == 0 ? previous : suffix + (b - 1) * window;
             if (s + b * window + k < window - 1) x = nan;
             else if (k == window - 1) x = Op::finish(prefix[b], window);
-            else x = Op::finish(Op::combine(before[k + 1], prefix[b]), window);
+            else {
+                const V before = b == 0 ? previous[k + 1] : suffix[(k + 1) * count + b - 1];
+                x = Op::finish(Op::combine(before, prefix[b]), window);
+            }
         }
-    std::copy_n(suffix + (count - 1) * window, window, previous);
+    for (std::int64_t k = 0; k < window; ++k) previous[k] = suffix[k * count + count - 1];
 }
 
 /// Rolling windows ending at k in [begin, end) of `lanes` lines in place (van Herk /
