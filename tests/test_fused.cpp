@@ -11,11 +11,13 @@
 
 #include <jitfuse/jitfuse.hpp>
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <type_traits>
 #include <span>
 #include <vector>
 
@@ -60,6 +62,32 @@ std::vector<float> awkward(std::int64_t n, std::mt19937_64& rng) {
     std::uniform_real_distribution<float> u(-10.f, 10.f);
     for (auto& x : v) x = rng() % 4 == 0 ? specials[rng() % std::size(specials)] : u(rng);
     return v;
+}
+
+/// Equal as values of T: floats bit for bit (NaN with NaN).
+template <class T>
+bool same_value(T a, T b) {
+    if constexpr (std::is_floating_point_v<T>) return std::isnan(a) ? std::isnan(b) : a == b && std::signbit(a) == std::signbit(b);
+    else return a == b;
+}
+
+/// (rows, cols) shapes for the reduction paths: one element, few long rows (cut into pieces),
+/// many short rows (many to a tile), few long columns, and odd sizes around a lane count.
+constexpr std::array<std::int64_t, 2> fold_shapes[] = {{1, 1}, {3, 70001}, {300, 517}, {70001, 3}, {33, 31}};
+
+/// Counts where reducing `map` (whole, then along each axis) differs from reducing its stored
+/// values the same way. A fused fold computes and folds the map in one loop, the library's fold
+/// reads the stored tile; over operands laid out as the stored copy both walk the same tiles
+/// into the same lanes, so they must agree bit for bit.
+template <class Map, class Reduce>
+std::int64_t fold_mismatches(const Map& map, Reduce reduce) {
+    const auto stored = jf::eval(map);
+    std::int64_t wrong = !same_value(reduce(map).item(), reduce(stored).item());
+    for (int axis = 0; axis < 2; ++axis) {
+        const auto got = jf::eval(reduce(map, axis)).to_host(), want = jf::eval(reduce(stored, axis)).to_host();
+        for (std::size_t i = 0; i < got.size(); ++i) wrong += !same_value(got[i], want[i]);
+    }
+    return wrong;
 }
 
 float nan_max(float a, float b) { return std::isnan(a) || std::isnan(b) ? nan_f : std::fmax(a, b); }
@@ -208,6 +236,82 @@ TEST_SUITE("fused regions") {
             wrong += per_row[i] != row;
         }
         CHECK(whole == want_whole);
+        CHECK(wrong == 0);
+    }
+
+    TEST_CASE("a fused map folds into the same lanes as its stored values") {
+        std::mt19937_64 rng(67);
+        const auto sum = [](const auto& e, auto... axis) { return jf::sum(e, axis...); };
+        const auto prod = [](const auto& e, auto... axis) { return jf::prod(e, axis...); };
+        const auto mean = [](const auto& e, auto... axis) { return jf::mean(e, axis...); };
+        const auto min = [](const auto& e, auto... axis) { return jf::min(e, axis...); };
+        const auto max = [](const auto& e, auto... axis) { return jf::max(e, axis...); };
+        const auto argmin = [](const auto& e, auto... axis) { return jf::argmin(e, axis...); };
+        const auto argmax = [](const auto& e, auto... axis) { return jf::argmax(e, axis...); };
+        const auto any = [](const auto& e, auto... axis) { return jf::any(e, axis...); };
+        const auto all = [](const auto& e, auto... axis) { return jf::all(e, axis...); };
+        for (const auto& shape : fold_shapes) {
+            const std::int64_t n = shape[0] * shape[1];
+            INFO("shape " << shape[0] << " x " << shape[1]);
+            // Products near 1, so that sums and products of 2 * 10^5 of them stay finite and
+            // their rounding shows; then values with NaN, infinities and signed zeros.
+            std::uniform_real_distribution<float> near_one(0.99f, 1.01f);
+            std::vector<float> xs(n), ys(n);
+            for (std::int64_t i = 0; i < n; ++i) xs[i] = near_one(rng), ys[i] = near_one(rng);
+            const auto x = jf::from_host(std::span<const float>(xs), shape), y = jf::from_host(std::span<const float>(ys), shape);
+            const auto product = x * y;  // a lone operation: fused only into the fold
+            CHECK(fold_mismatches(product, sum) == 0);
+            CHECK(fold_mismatches(product, prod) == 0);
+            CHECK(fold_mismatches(product, mean) == 0);
+            CHECK(fold_mismatches(product, min) == 0);
+            CHECK(fold_mismatches(product, argmax) == 0);
+            const auto region = jf::where(x > y, x - y, y * 0.5f);
+            CHECK(fold_mismatches(region, sum) == 0);
+
+            const auto xa = awkward(n, rng), ya = awkward(n, rng);
+            const auto p = jf::from_host(std::span<const float>(xa), shape), q = jf::from_host(std::span<const float>(ya), shape);
+            CHECK(fold_mismatches(p * q, max) == 0);
+            CHECK(fold_mismatches(p * q, argmin) == 0);
+            CHECK(fold_mismatches(p > q, any) == 0);
+            CHECK(fold_mismatches(p > q, all) == 0);
+
+            // int8 products, summed in int32 (wrapping), from an int8 and a bool operand.
+            std::vector<std::int8_t> bs(n);
+            for (auto& b : bs) b = static_cast<std::int8_t>(rng());
+            const auto b = jf::from_host(std::span<const std::int8_t>(bs), shape);
+            CHECK(fold_mismatches(b * b - jf::cast<std::int8_t>(p > q), sum) == 0);
+        }
+    }
+
+    TEST_CASE("a fused fold over reversed and transposed operands") {
+        // Integer-valued floats: every sum is exact, whatever order the fold walks in.
+        std::mt19937_64 rng(71);
+        const std::int64_t rows = 257, cols = 1031;
+        std::vector<float> xs(rows * cols), ys(rows * cols);
+        for (auto& v : xs) v = static_cast<float>(static_cast<int>(rng() % 33) - 16);
+        for (auto& v : ys) v = static_cast<float>(static_cast<int>(rng() % 9) - 4);
+        const auto x = jf::from_host(std::span<const float>(xs), {rows, cols});
+        const auto yt = jf::from_host(std::span<const float>(ys), {cols, rows}).transpose();
+        const auto reversed = x(jf::range(rows - 1, -1, -1), jf::all);
+        const float whole = jf::sum(reversed * yt).item();
+        const std::vector<float> per_row = jf::eval(jf::sum(reversed * yt, 1)).to_host();
+        const std::vector<float> per_col = jf::eval(jf::sum(reversed * yt, 0)).to_host();
+        const std::int64_t at_max = jf::argmax(reversed * yt).item();
+        double want = 0;
+        std::vector<double> row(rows), col(cols);
+        std::int64_t want_at = 0;
+        float best = -std::numeric_limits<float>::infinity();
+        for (std::int64_t i = 0; i < rows; ++i)
+            for (std::int64_t j = 0; j < cols; ++j) {
+                const float v = xs[(rows - 1 - i) * cols + j] * ys[j * rows + i];
+                want += v, row[i] += v, col[j] += v;
+                if (v > best) best = v, want_at = i * cols + j;
+            }
+        CHECK(whole == want);
+        CHECK(at_max == want_at);
+        std::int64_t wrong = 0;
+        for (std::int64_t i = 0; i < rows; ++i) wrong += per_row[i] != row[i];
+        for (std::int64_t j = 0; j < cols; ++j) wrong += per_col[j] != col[j];
         CHECK(wrong == 0);
     }
 }

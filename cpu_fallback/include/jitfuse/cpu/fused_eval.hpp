@@ -251,4 +251,40 @@ void run_fused_loop(const Lane& f, V* out, std::int64_t n) {
     fused_loop(f, out, n);
 }
 
+/// Folds f.at(i), i < n, into the lane_count states of a reduction `Red` as the library's
+/// fold kernel does with a tile (value i into lane i % lane_count, index first + i), so the
+/// states end bit for bit the same, without the tile stored and reloaded: `sum(x * y)` is
+/// one loop. The lanes are copied to locals the compiler keeps in registers.
+#define JITFUSE_FUSED_FOLD                                                                          \
+    using S = typename Red::template state<T>;                                                    \
+    const Lane g = f;                                                                              \
+    S acc[lane_count];                                                                             \
+    for (int l = 0; l < lane_count; ++l) acc[l] = lane[l];                                         \
+    std::int64_t i = 0;                                                                            \
+    for (; i + lane_count <= n; i += lane_count)                                                   \
+        for (int l = 0; l < lane_count; ++l) Red::template step<T>(acc[l], g.at(i + l), first + i + l); \
+    for (int l = 0; i < n; ++i, ++l) Red::template step<T>(acc[l], g.at(i), first + i);           \
+    for (int l = 0; l < lane_count; ++l) lane[l] = acc[l];
+
+template <class Red, class T, class Lane>
+void fused_fold(const Lane& f, typename Red::template state<T>* lane, std::int64_t n, std::int64_t first) {
+    JITFUSE_FUSED_FOLD
+}
+#if JITFUSE_CPU_FUSE && defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+template <class Red, class T, class Lane>
+[[gnu::target("avx2")]] void fused_fold_avx2(const Lane& f, typename Red::template state<T>* lane, std::int64_t n,
+                                             std::int64_t first) {
+    JITFUSE_FUSED_FOLD
+}
+#endif
+#undef JITFUSE_FUSED_FOLD
+
+template <class Red, class T, class Lane>
+void run_fused_fold(const Lane& f, typename Red::template state<T>* lane, std::int64_t n, std::int64_t first) {
+#if JITFUSE_CPU_FUSE && defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+    if (kernel_isa() >= 2) return fused_fold_avx2<Red, T>(f, lane, n, first);
+#endif
+    fused_fold<Red, T>(f, lane, n, first);
+}
+
 }  // namespace jitfuse::cpu

@@ -30,6 +30,30 @@ state_t<Red, T> merge_lanes(state_t<Red, T>* lane) {
     return lane[0];
 }
 
+/// The evaluator of a reduction's map. `fold<Red>` folds its values at positions [j, j + n)
+/// into lane states: a map that is a cheap operation (fused_eval.hpp), even a lone one such as
+/// `x * y`, is computed and folded in one loop; any other map's tile is folded by the
+/// library's kernel. Both give the same states bit for bit.
+template <class E, int R>
+struct fold_eval : tile_eval<E, R> {
+    using T = typename E::value_type;
+    using tile_eval<E, R>::tile_eval;
+    template <class Red>
+    void fold(state_t<Red, T>* lane, std::int64_t j, std::int64_t n, std::int64_t first) {
+        fold_lanes<Red, T>(lane, this->eval(j, n), n, first);
+    }
+};
+template <class E, int R>
+    requires(fusable<E>())
+struct fold_eval<E, R> : region_eval<E, R> {
+    using T = typename E::value_type;
+    using region_eval<E, R>::region_eval;
+    template <class Red>
+    void fold(state_t<Red, T>* lane, std::int64_t j, std::int64_t n, std::int64_t first) {
+        run_fused_fold<Red, T>(this->region.load(j, n), lane, n, first);
+    }
+};
+
 /// The result-axis strides of every leaf of `e` over `shape`.
 template <int R, detail::expression E>
 std::vector<shape_t<R>> leaf_strides(const E& e, const shape_t<R>& shape) {
@@ -92,7 +116,7 @@ auto reduce_all(const E& e, const shape_t<R>& shape, bool fast_math) {
     std::fill_n(partial.get(), blocks, Red::template identity<T>());
 
     parallel_for(blocks, std::max<std::int64_t>(1, parallel_grain / reduce_block), [&](std::int64_t b0, std::int64_t b1) {
-        tile_eval<E, R> ev(e, plan);
+        fold_eval<E, R> ev(e, plan);
         for (std::int64_t b = b0; b < b1; ++b) {
             state_t<Red, T> lane[lane_count];
             std::fill_n(lane, lane_count, Red::template identity<T>());
@@ -100,7 +124,7 @@ auto reduce_all(const E& e, const shape_t<R>& shape, bool fast_math) {
             std::int64_t pos = begin;
             walk_tiles(plan, begin, end, [&](const auto& index, int dims) { ev.start_row(index, dims); },
                        [&](std::int64_t j, std::int64_t n) {
-                           fold_lanes<Red, T>(lane, ev.eval(j, n), n, pos);
+                           ev.template fold<Red>(lane, j, n, pos);
                            pos += n;
                        });
             partial[b] = merge_lanes<Red, T>(lane);
@@ -158,7 +182,7 @@ state_t<Red, T> fold_row(Eval& ev, std::int64_t begin, std::int64_t end) {
     std::fill_n(lane, lane_count, Red::template identity<T>());
     for (std::int64_t j = begin; j < end; j += tile) {
         const std::int64_t n = std::min(tile, end - j);
-        fold_lanes<Red, T>(lane, ev.eval(j, n), n, j);
+        ev.template fold<Red>(lane, j, n, j);
     }
     return merge_lanes<Red, T>(lane);
 }
@@ -174,7 +198,7 @@ void reduce_small_blocks(const E& e, const loop_plan<R>& plan, const loop_plan<R
     using S = state_t<Red, T>;
     const std::int64_t block = length * width, per_tile = tile / block, run = plan.extent[g];
     parallel_for(plan.total() / block, std::max<std::int64_t>(1, parallel_grain / block), [&](std::int64_t u0, std::int64_t u1) {
-        tile_eval<E, R> ev(e, flat);
+        fold_eval<E, R> ev(e, flat);
         auto dest = out_view();
         S acc[narrow];
         std::array<std::int64_t, R> index{};  // loop axes 0 .. g of output u; the others stay 0
@@ -226,7 +250,7 @@ void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t
     if (pieces.count > 1) {  // few long rows: pieces of each row in parallel, then merged
         const auto partial = std::make_unique<S[]>(static_cast<std::size_t>(rows * pieces.count));
         parallel_for(rows * pieces.count, std::max<std::int64_t>(1, parallel_grain / pieces.size), [&](std::int64_t w0, std::int64_t w1) {
-            tile_eval<E, R> ev(e, plan);
+            fold_eval<E, R> ev(e, plan);
             row_cursor<R> cursor;
             for (std::int64_t w = w0; w < w1; ++w) {
                 cursor.seek(plan, w / pieces.count);
@@ -251,7 +275,7 @@ void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t
         auto dest = out_view();
         row_cursor<R> cursor;
         cursor.seek(plan, r0);
-        tile_eval<E, R> ev(e, plan);
+        fold_eval<E, R> ev(e, plan);
         for (std::int64_t r = r0; r < r1; ++r, cursor.next(plan)) {
             ev.start_row(cursor.index, plan.dims);
             const S s = fold_row<Red, T>(ev, 0, length);
@@ -300,7 +324,7 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
 
     parallel_for(units * pieces.count, std::max<std::int64_t>(1, parallel_grain / (pieces.size * width)),
                  [&](std::int64_t w0, std::int64_t w1) {
-        tile_eval<E, R> ev(e, flat ? *flat : plan);
+        fold_eval<E, R> ev(e, flat ? *flat : plan);
         auto dest = out_view();
         const auto local = std::make_unique<S[]>(static_cast<std::size_t>(width));  // not vector<bool>
         for (std::int64_t w = w0; w < w1; ++w) {

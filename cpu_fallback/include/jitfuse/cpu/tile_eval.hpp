@@ -122,20 +122,26 @@ struct computing_node {
     V* target(V* hint) { return hint ? hint : buf; }
 };
 
-/// The root of a fused region (fused_eval.hpp): the whole region in one loop.
+/// A fused region (fused_eval.hpp) evaluated as a node: the whole region in one loop.
 template <class E, int R>
-    requires(fused_root<E>())
-struct tile_eval<E, R> : computing_node<typename E::value_type> {
+struct region_eval : computing_node<typename E::value_type> {
     using V = typename E::value_type;
     fused_node<E, R> region;
 
-    tile_eval(const E& e, const loop_plan<R>& plan) : region(node_source<E, R>{e, plan}) {}
+    region_eval(const E& e, const loop_plan<R>& plan) : region(node_source<E, R>{e, plan}) {}
     void start_row(const std::array<std::int64_t, R>& index, int dims) { region.start_row(index, dims); }
     const V* eval(std::int64_t j, std::int64_t n, V* hint = nullptr) {
         V* out = this->target(hint);
         run_fused_loop(region.load(j, n), out, n);
         return out;
     }
+};
+
+/// The root of a fused region.
+template <class E, int R>
+    requires(fused_root<E>())
+struct tile_eval<E, R> : region_eval<E, R> {
+    using region_eval<E, R>::region_eval;
 };
 
 template <class Op, class A, int R>
