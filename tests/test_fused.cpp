@@ -165,6 +165,34 @@ TEST_SUITE("fused regions") {
         }
     }
 
+    TEST_CASE("products are rounded before they are added: no multiply-add contraction") {
+        // Each product is rounded to float on its own, as the per-operation kernels do; a fused
+        // multiply-add (which AVX-512 always has) would round a * b - c once and differ in the
+        // last bits for most random operands. The reference's products pass through a volatile,
+        // which no compiler contracts across, whatever flags this file is built with.
+        std::mt19937_64 rng(73);
+        std::uniform_real_distribution<float> u(-2.f, 2.f);
+        for (const std::int64_t n : lengths) {
+            INFO("n = " << n);
+            std::vector<float> as(n), bs(n), cs(n);
+            for (std::int64_t i = 0; i < n; ++i) as[i] = u(rng), bs[i] = u(rng), cs[i] = u(rng);
+            const auto a = jf::from_host(std::span<const float>(as)), b = jf::from_host(std::span<const float>(bs));
+            const auto c = jf::from_host(std::span<const float>(cs));
+            const std::vector<float> got = jf::array<float, 1>(a * b - c + c * a * 3.f).to_host();
+            const float dot = jf::sum(a * b + c).item();
+            const float dot_stored = jf::sum(jf::eval(jf::cast<float>(jf::cast<double>(a) * b) + c)).item();
+            const auto product = [](float p, float q) {
+                const volatile float rounded = p * q;
+                return rounded;
+            };
+            std::int64_t wrong = 0;
+            for (std::int64_t i = 0; i < n; ++i)
+                wrong += !same(got[i], (product(as[i], bs[i]) - cs[i]) + product(product(cs[i], as[i]), 3.f));
+            CHECK(wrong == 0);
+            CHECK(same(dot, dot_stored));
+        }
+    }
+
     TEST_CASE("NaN, infinities and signed zeros through minimum, maximum, abs, floor, predicates") {
         std::mt19937_64 rng(53);
         for (const std::int64_t n : lengths) {

@@ -7,12 +7,9 @@
 /// Operations outside the set (SLEEF transcendentals, shifts, calls, random numbers) are the
 /// region's inputs, evaluated tile by tile as before.
 ///
-/// The loop is compiled in the user's translation unit twice, for the baseline and through a
-/// `target("avx2")` attribute, and picked at run time like the library's tile kernels. Neither
-/// has FMA (AVX-512 always has, which is why it is not a third), so no multiply and add are
-/// contracted: a region's results are bit for bit those of the per-operation kernels, on any
-/// machine (unless the user's own flags enable FMA under GCC's default -ffp-contract=fast).
-/// Unoptimised builds (no `__OPTIMIZE__`) or `-DJITFUSE_CPU_FUSE=0` keep the per-operation
+/// The loop is compiled in the user's translation unit, once per instruction set, with
+/// multiply-add contraction off (see run_fused_loop), so a region's results are bit for bit
+/// those of the per-operation kernels, on any machine. Unoptimised builds (no `__OPTIMIZE__`) or `-DJITFUSE_CPU_FUSE=0` keep the per-operation
 /// kernels, which the library compiles at -O3, so that a Debug build of user code does not
 /// crawl.
 
@@ -215,6 +212,26 @@ struct fused_node<E, R> {
     }
 };
 
+/// The loops below are compiled in three copies: the baseline, AVX2 and AVX-512 (through
+/// `target` attributes), picked at run time like the library's tile kernels. Each has
+/// multiply-add contraction off, so a region's results are bit for bit those of the
+/// per-operation kernels whatever the machine and the user's flags (-march=native, -mfma).
+/// GCC takes that per function (`optimize`); Clang contracts only within one expression, never
+/// across the operations' functions, but has no such attribute, so the AVX-512 copy, whose
+/// instruction set always includes FMA, is GCC's only.
+#if JITFUSE_CPU_FUSE && defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+#define JITFUSE_FUSED_AVX2 1
+#if defined(__GNUC__) && !defined(__clang__)
+#define JITFUSE_FUSED_AVX512 1
+#endif
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#define JITFUSE_NO_CONTRACT gnu::optimize("fp-contract=off")
+#else
+#define JITFUSE_NO_CONTRACT
+#endif
+#define JITFUSE_AVX512_TARGET gnu::target("avx512f,avx512dq,avx512bw,avx512vl")
+
 /// out[i] = f.at(i) for i < n, in blocks of a fixed count, which GCC's -O2 cost model
 /// vectorises (it refuses loops that would need a scalar epilogue), then the last few.
 /// `out` is never another view of an input: evaluation gives such passes a scratch target,
@@ -232,12 +249,18 @@ inline constexpr std::int64_t fused_block = 32;
     for (; i < n; ++i) out[i] = g.at(i);
 
 template <class Lane, class V>
-void fused_loop(const Lane& f, V* __restrict out, std::int64_t n) {
+[[JITFUSE_NO_CONTRACT]] void fused_loop(const Lane& f, V* __restrict out, std::int64_t n) {
     JITFUSE_FUSED_LOOP
 }
-#if JITFUSE_CPU_FUSE && defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+#if JITFUSE_FUSED_AVX2
 template <class Lane, class V>
-[[gnu::target("avx2")]] void fused_loop_avx2(const Lane& f, V* __restrict out, std::int64_t n) {
+[[JITFUSE_NO_CONTRACT, gnu::target("avx2")]] void fused_loop_avx2(const Lane& f, V* __restrict out, std::int64_t n) {
+    JITFUSE_FUSED_LOOP
+}
+#endif
+#if JITFUSE_FUSED_AVX512
+template <class Lane, class V>
+[[JITFUSE_NO_CONTRACT, JITFUSE_AVX512_TARGET]] void fused_loop_avx512(const Lane& f, V* __restrict out, std::int64_t n) {
     JITFUSE_FUSED_LOOP
 }
 #endif
@@ -245,7 +268,10 @@ template <class Lane, class V>
 
 template <class Lane, class V>
 void run_fused_loop(const Lane& f, V* out, std::int64_t n) {
-#if JITFUSE_CPU_FUSE && defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+#if JITFUSE_FUSED_AVX512
+    if (kernel_isa() >= 3) return fused_loop_avx512(f, out, n);
+#endif
+#if JITFUSE_FUSED_AVX2
     if (kernel_isa() >= 2) return fused_loop_avx2(f, out, n);
 #endif
     fused_loop(f, out, n);
@@ -267,13 +293,21 @@ void run_fused_loop(const Lane& f, V* out, std::int64_t n) {
     for (int l = 0; l < lane_count; ++l) lane[l] = acc[l];
 
 template <class Red, class T, class Lane>
-void fused_fold(const Lane& f, typename Red::template state<T>* lane, std::int64_t n, std::int64_t first) {
+[[JITFUSE_NO_CONTRACT]] void fused_fold(const Lane& f, typename Red::template state<T>* lane, std::int64_t n,
+                                        std::int64_t first) {
     JITFUSE_FUSED_FOLD
 }
-#if JITFUSE_CPU_FUSE && defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+#if JITFUSE_FUSED_AVX2
 template <class Red, class T, class Lane>
-[[gnu::target("avx2")]] void fused_fold_avx2(const Lane& f, typename Red::template state<T>* lane, std::int64_t n,
-                                             std::int64_t first) {
+[[JITFUSE_NO_CONTRACT, gnu::target("avx2")]] void fused_fold_avx2(const Lane& f, typename Red::template state<T>* lane,
+                                                                  std::int64_t n, std::int64_t first) {
+    JITFUSE_FUSED_FOLD
+}
+#endif
+#if JITFUSE_FUSED_AVX512
+template <class Red, class T, class Lane>
+[[JITFUSE_NO_CONTRACT, JITFUSE_AVX512_TARGET]] void fused_fold_avx512(const Lane& f, typename Red::template state<T>* lane,
+                                                                      std::int64_t n, std::int64_t first) {
     JITFUSE_FUSED_FOLD
 }
 #endif
@@ -281,7 +315,10 @@ template <class Red, class T, class Lane>
 
 template <class Red, class T, class Lane>
 void run_fused_fold(const Lane& f, typename Red::template state<T>* lane, std::int64_t n, std::int64_t first) {
-#if JITFUSE_CPU_FUSE && defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+#if JITFUSE_FUSED_AVX512
+    if (kernel_isa() >= 3) return fused_fold_avx512<Red, T>(f, lane, n, first);
+#endif
+#if JITFUSE_FUSED_AVX2
     if (kernel_isa() >= 2) return fused_fold_avx2<Red, T>(f, lane, n, first);
 #endif
     fused_fold<Red, T>(f, lane, n, first);
