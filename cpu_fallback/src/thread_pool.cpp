@@ -21,7 +21,12 @@ namespace {
 
 thread_local bool inside_pool = false;
 
-int hardware_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+/// Read once: the C++ library asks the system on every call (a read of
+/// /sys/devices/system/cpu/online through glibc, 2 µs here), and every pass asks.
+int hardware_threads() {
+    static const int count = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return count;
+}
 
 int wanted_threads() {
     const int n = config().num_threads;
