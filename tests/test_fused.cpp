@@ -64,6 +64,14 @@ std::vector<float> awkward(std::int64_t n, std::mt19937_64& rng) {
     return v;
 }
 
+/// n integer-valued floats in [-half, half]: sums and short products of them are exact in
+/// float, in whatever order a fold takes them.
+std::vector<float> small_integers(std::int64_t n, int half, std::mt19937_64& rng) {
+    std::vector<float> v(static_cast<std::size_t>(n));
+    for (auto& x : v) x = static_cast<float>(static_cast<int>(rng() % (2 * half + 1)) - half);
+    return v;
+}
+
 /// Equal as values of T: floats bit for bit (NaN with NaN).
 template <class T>
 bool same_value(T a, T b) {
@@ -221,8 +229,7 @@ TEST_SUITE("fused regions") {
     TEST_CASE("a region around operations it does not fuse, in place, converted on store") {
         std::mt19937_64 rng(59);
         const std::int64_t n = 70001;
-        std::vector<float> xs(n);
-        for (auto& v : xs) v = static_cast<float>(static_cast<int>(rng() % 17) - 8);
+        const std::vector<float> xs = small_integers(n, 8, rng);
         auto x = jf::from_host(std::span<const float>(xs));
         // sin is a SLEEF tile kernel, the region's input: only its own (u10) rounding differs.
         const std::vector<float> s = jf::array<float, 1>(jf::sin(x) * 2.f + jf::where(x > 0.5f, x, -x)).to_host();
@@ -244,9 +251,7 @@ TEST_SUITE("fused regions") {
     TEST_CASE("a region as the map of whole and axis reductions") {
         std::mt19937_64 rng(61);
         const std::int64_t rows = 300, cols = 517;
-        std::vector<float> xs(rows * cols), ys(rows * cols);
-        for (auto& v : xs) v = static_cast<float>(static_cast<int>(rng() % 17) - 8);
-        for (auto& v : ys) v = static_cast<float>(static_cast<int>(rng() % 5) - 2);
+        const std::vector<float> xs = small_integers(rows * cols, 8, rng), ys = small_integers(rows * cols, 2, rng);
         const auto x = jf::from_host(std::span<const float>(xs), {rows, cols});
         const auto y = jf::from_host(std::span<const float>(ys), {rows, cols});
         // Integer-valued terms: every sum is exact, whatever the order of the fold.
@@ -315,9 +320,7 @@ TEST_SUITE("fused regions") {
         // Integer-valued floats: every sum is exact, whatever order the fold walks in.
         std::mt19937_64 rng(71);
         const std::int64_t rows = 257, cols = 1031;
-        std::vector<float> xs(rows * cols), ys(rows * cols);
-        for (auto& v : xs) v = static_cast<float>(static_cast<int>(rng() % 33) - 16);
-        for (auto& v : ys) v = static_cast<float>(static_cast<int>(rng() % 9) - 4);
+        const std::vector<float> xs = small_integers(rows * cols, 16, rng), ys = small_integers(rows * cols, 4, rng);
         const auto x = jf::from_host(std::span<const float>(xs), {rows, cols});
         const auto yt = jf::from_host(std::span<const float>(ys), {cols, rows}).transpose();
         const auto reversed = x(jf::range(rows - 1, -1, -1), jf::all);
