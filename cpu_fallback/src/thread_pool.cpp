@@ -75,16 +75,16 @@ class pool {
         return p;
     }
 
-    void run(std::int64_t n, std::int64_t grain, impl::chunk_fn fn, void* context) {
+    void run(std::int64_t n, std::int64_t grain, const chunk_body& body) {
         std::lock_guard turn(dispatch_);
         resize(wanted_threads());
         const std::int64_t max_chunks = std::max<std::int64_t>(1, n / std::max<std::int64_t>(grain, 1));
         const int chunks = static_cast<int>(std::min<std::int64_t>(max_chunks, workers_.size() + 1));
-        if (chunks <= 1) return run_inline(fn, context, 0, n);
+        if (chunks <= 1) return run_inline(body, 0, n);
         bool wake = false;
         {
             std::lock_guard lock(mutex_);
-            job_ = {fn, context, n, chunks};
+            job_ = {&body, n, chunks};
             error_ = nullptr;
             pending_.store(chunks - 1, std::memory_order_relaxed);
             ticket_.store((generation(ticket_.load(std::memory_order_relaxed)) + 1) << chunk_bits | chunks,
@@ -114,8 +114,7 @@ class pool {
 
   private:
     struct job {
-        impl::chunk_fn fn = nullptr;
-        void* context = nullptr;
+        const chunk_body* body = nullptr;  // the caller's, which waits for every chunk
         std::int64_t n = 0;
         int chunks = 0;
     };
@@ -123,12 +122,11 @@ class pool {
     static std::uint64_t generation(std::uint64_t ticket) { return ticket >> chunk_bits; }
     static int chunk_count(std::uint64_t ticket) { return static_cast<int>(ticket & ((1u << chunk_bits) - 1)); }
 
-    static void run_inline(impl::chunk_fn fn, void* context, std::int64_t begin,
-                           std::int64_t end) {
+    static void run_inline(const chunk_body& body, std::int64_t begin, std::int64_t end) {
         const bool was_inside = inside_pool;
         inside_pool = true;
         try {
-            fn(context, begin, end);
+            body(begin, end);
         } catch (...) {
             inside_pool = was_inside;
             throw;
@@ -139,7 +137,7 @@ class pool {
     void run_chunk(const job& j, int index) {
         const std::int64_t begin = j.n * index / j.chunks, end = j.n * (index + 1) / j.chunks;
         try {
-            run_inline(j.fn, j.context, begin, end);
+            run_inline(*j.body, begin, end);
         } catch (...) {
             std::lock_guard lock(mutex_);
             if (!error_) error_ = std::current_exception();
@@ -204,12 +202,10 @@ class pool {
 
 int num_threads() { return pool::instance().size(); }
 
-namespace impl {
-void run_chunks(std::int64_t n, std::int64_t grain, chunk_fn fn, void* context) {
+void parallel_for(std::int64_t n, std::int64_t grain, chunk_body body) {
     if (n <= 0) return;
-    if (inside_pool) return fn(context, 0, n);
-    pool::instance().run(n, grain, fn, context);
+    if (inside_pool) return body(0, n);
+    pool::instance().run(n, grain, body);
 }
-}  // namespace impl
 
 }  // namespace jitfuse::cpu

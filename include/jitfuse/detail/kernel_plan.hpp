@@ -18,6 +18,7 @@
 #include <type_traits>
 
 #include "../config.hpp"
+#include "callback_ref.hpp"
 #include "codegen.hpp"
 #include "kernel_ir.hpp"
 #include "launch_geometry.hpp"
@@ -150,15 +151,26 @@ inline void observe_generated(const generated_source& src) {
 /// on stderr with its source and log). Test mains call it after the tests.
 int finish_codegen_check();
 
+/// The sources of one description kind, one per layout and variant, each generated on first
+/// use (by one thread; the others wait for it).
+class source_slots {
+  public:
+    static constexpr int variants = 4;
+    /// The source of `describe()` in layout `how`, for `variant` < variants.
+    const generated_source& get(layout how, int variant, callback_ref<kernel_ir()> describe);
+
+  private:
+    std::once_flag once_[3][variants];
+    generated_source sources_[3][variants];
+};
+
 /// The generated source for description `Kind` (a type with `describe(args...)`) in layout
-/// `how`; generated once per type, layout and `variant` (up to 4).
+/// `how`; generated once per type, layout and `variant`. Only the slots are per type: what
+/// fills them is compiled once, in the library.
 template <class Kind, class... Args>
 const generated_source& source_for(layout how, int variant, Args... args) {
-    static std::once_flag once[3][4];
-    static generated_source sources[3][4];
-    const int l = static_cast<int>(how);
-    std::call_once(once[l][variant], [&] { sources[l][variant] = generate_cuda(Kind::describe(args...), how); });
-    return sources[l][variant];
+    static source_slots slots;
+    return slots.get(how, variant, [&] { return Kind::describe(args...); });
 }
 
 }  // namespace jitfuse::detail

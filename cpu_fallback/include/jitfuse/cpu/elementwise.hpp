@@ -51,25 +51,6 @@ void collect_strides(const loop_plan<R>& plan, const E& e, std::vector<std::type
     detail::for_each_indexed_leaf(e, [&](const auto& a) { out.push_back(plan.operand_strides(a.shape(), a.strides())); });
 }
 
-/// Visits [begin, end) of the flat loop space tile by tile: `body(j, n)` after the leaves
-/// have been positioned on the row with `start_row(index, dims)`.
-template <int R, class StartRow, class Body>
-void walk_tiles(const loop_plan<R>& plan, std::int64_t begin, std::int64_t end, StartRow&& start_row,
-                Body&& body) {
-    const std::int64_t inner = plan.inner();
-    row_cursor<R> cursor;
-    cursor.seek(plan, begin / inner);
-    std::int64_t j = begin % inner;
-    for (std::int64_t pos = begin; pos < end;) {
-        start_row(cursor.index, plan.dims);
-        const std::int64_t row_end = std::min(inner, j + (end - pos));
-        for (std::int64_t t = j; t < row_end; t += tile) body(t, std::min(tile, row_end - t));
-        pos += row_end - j;
-        j = 0;
-        cursor.next(plan);
-    }
-}
-
 /// The result-axis strides of every output and every leaf of an elementwise pass over `shape`.
 template <int R, class Outs, class Exprs>
 std::vector<shape_t<R>> pass_strides(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
@@ -95,41 +76,112 @@ loop_plan<R> elementwise_plan(const shape_t<R>& shape, const Outs& outs, const E
     return elementwise_plan<R, Exprs>(shape, pass_strides<R>(shape, outs, exprs), fast_math);
 }
 
-/// Evaluates `exprs` into `outs` over the part of `plan` that `walk(start_row, body)` visits
-/// (walk_tiles or walk_blocks), on this thread.
-template <int R, class Outs, class Exprs, class Walk>
-void evaluate_walk(const loop_plan<R>& plan, const Outs& outs, const Exprs& exprs, Walk&& walk) {
+/// Edge of the square blocks a transposing pass walks: a block's rows of every operand stay
+/// in L1 while it is read or written across.
+inline constexpr std::int64_t transpose_block = 64;
+
+/// Which part of a plan one thread evaluates: positions [first, last) of the flat loop
+/// space, or blocks [first, last) of transpose_block x transpose_block positions over the
+/// two innermost loop axes (numbered row-major, the outer loop axes outermost).
+struct walk_part {
+    bool blocks;
+    std::int64_t first, last;
+};
+
+/// The rows of a part, one after the other: each row's loop index (where the leaves are
+/// positioned) and the inner positions [begin, end) it covers. It is the same code for
+/// every expression of a rank, and it hands rows out instead of calling back, so that an
+/// expression's tile code is compiled once, in the one loop over them (evaluate_part).
+template <int R>
+class row_walk {
+  public:
+    row_walk(const loop_plan<R>& plan, walk_part part) : plan_(plan), part_(part), inner_(plan.inner()) {
+        if (part.blocks) {
+            rows_ = plan.extent[plan.dims - 2];
+            row_blocks_ = (rows_ + transpose_block - 1) / transpose_block;
+            col_blocks_ = (inner_ + transpose_block - 1) / transpose_block;
+            block_ = part.first;
+            enter_block();
+        } else {
+            cursor_.seek(plan, part.first / inner_);
+            begin_ = part.first % inner_;
+            pos_ = part.first;
+            enter_row();
+        }
+    }
+
+    bool done() const { return done_; }
+    void advance() { part_.blocks ? next_block_row() : next_row(); }
+
+    const std::array<std::int64_t, R>& index() const { return cursor_.index; }
+    std::int64_t begin() const { return begin_; }
+    std::int64_t end() const { return end_; }
+
+  private:
+    void enter_row() {
+        done_ = pos_ >= part_.last;
+        end_ = std::min(inner_, begin_ + (part_.last - pos_));
+    }
+    void next_row() {
+        pos_ += end_ - begin_;
+        begin_ = 0;
+        cursor_.next(plan_);
+        enter_row();
+    }
+
+    void enter_block() {
+        done_ = block_ >= part_.last;
+        const int across = plan_.dims - 2;
+        std::int64_t rest = block_ / (row_blocks_ * col_blocks_);
+        for (int g = across - 1; g >= 0; --g) {
+            cursor_.index[g] = rest % plan_.extent[g];
+            rest /= plan_.extent[g];
+        }
+        cursor_.index[across] = block_ / col_blocks_ % row_blocks_ * transpose_block;
+        row_stop_ = std::min(rows_, cursor_.index[across] + transpose_block);
+        begin_ = block_ % col_blocks_ * transpose_block;
+        end_ = std::min(inner_, begin_ + transpose_block);
+    }
+    void next_block_row() {
+        if (++cursor_.index[plan_.dims - 2] < row_stop_) return;
+        ++block_;
+        enter_block();
+    }
+
+    const loop_plan<R>& plan_;
+    walk_part part_;
+    std::int64_t inner_;
+    row_cursor<R> cursor_;  // the row's index
+    std::int64_t begin_ = 0, end_ = 0;
+    bool done_ = false;
+    std::int64_t pos_ = 0;  // ranges: the flat position of `begin_`
+    // Blocks: the current one, and the row past its last.
+    std::int64_t rows_ = 0, row_blocks_ = 0, col_blocks_ = 0, block_ = 0, row_stop_ = 0;
+};
+
+/// Evaluates `exprs` into `outs` over `part` of `plan`, on this thread.
+template <int R, class Outs, class Exprs>
+void evaluate_part(const loop_plan<R>& plan, const Outs& outs, const Exprs& exprs, walk_part part) {
     auto stores = std::apply([&](const auto&... o) {
         return std::tuple{tile_store<typename std::remove_cvref_t<decltype(o)>::value_type, R>(o, plan)...};
     }, outs);
     auto evals = std::apply([&](const auto&... e) {
         return std::tuple{tile_eval<std::remove_cvref_t<decltype(e)>, R>(e, plan)...};
     }, exprs);
-    constexpr auto count = std::tuple_size_v<Exprs>;
-    walk(
-        [&](const auto& index, int dims) {
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                ((std::get<I>(stores).start_row(index, dims), std::get<I>(evals).start_row(index, dims)), ...);
-            }(std::make_index_sequence<count>{});
-        },
-        [&](std::int64_t j, std::int64_t n) {
-            [&]<std::size_t... I>(std::index_sequence<I...>) {
-                ((std::get<I>(stores).store(j, n, std::get<I>(evals).eval(j, n,
-                    std::get<I>(stores).template direct<typename std::remove_cvref_t<decltype(std::get<I>(evals))>::value_type>(j)))), ...);
-            }(std::make_index_sequence<count>{});
-        });
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        for (row_walk<R> rows(plan, part); !rows.done(); rows.advance()) {
+            // Copies: the walk's own state then stays out of reach of the calls below.
+            const std::array<std::int64_t, R> index = rows.index();
+            const std::int64_t end = rows.end();
+            ((std::get<I>(stores).start_row(index, plan.dims), std::get<I>(evals).start_row(index, plan.dims)), ...);
+            for (std::int64_t j = rows.begin(); j < end; j += tile) {
+                const std::int64_t n = std::min(tile, end - j);
+                ((std::get<I>(stores).store(j, n, std::get<I>(evals).eval(j, n, std::get<I>(stores).template direct<
+                    typename std::remove_cvref_t<decltype(std::get<I>(evals))>::value_type>(j)))), ...);
+            }
+        }
+    }(std::make_index_sequence<std::tuple_size_v<Exprs>>{});
 }
-
-/// Evaluates loop positions [begin, end) of `plan` (from elementwise_plan), on this thread.
-template <int R, class Outs, class Exprs>
-void evaluate_range(const loop_plan<R>& plan, const Outs& outs, const Exprs& exprs, std::int64_t begin,
-                    std::int64_t end) {
-    evaluate_walk<R>(plan, outs, exprs, [&](auto&& start_row, auto&& body) { walk_tiles(plan, begin, end, start_row, body); });
-}
-
-/// Edge of the square blocks a transposing pass walks: a block's rows of every operand stay
-/// in L1 while it is read or written across.
-inline constexpr std::int64_t transpose_block = 64;
 
 /// Does some operand run through memory faster along the second-innermost loop axis than
 /// along the innermost (a transposed view copied into a row-major array)? Row by row, each
@@ -149,31 +201,6 @@ bool crosses_layouts(const loop_plan<R>& plan, const std::vector<shape_t<R>>& st
     }
 }
 
-/// Visits blocks [first, last) of transpose_block x transpose_block positions over the two
-/// innermost loop axes (blocks numbered row-major, the outer loop axes outermost): `body(j,
-/// n)` for each row of a block, after `start_row(index, dims)`.
-template <int R, class StartRow, class Body>
-void walk_blocks(const loop_plan<R>& plan, std::int64_t first, std::int64_t last, StartRow&& start_row, Body&& body) {
-    const std::int64_t rows = plan.extent[plan.dims - 2], cols = plan.inner();
-    const std::int64_t row_blocks = (rows + transpose_block - 1) / transpose_block;
-    const std::int64_t col_blocks = (cols + transpose_block - 1) / transpose_block;
-    std::array<std::int64_t, R> index{};
-    for (std::int64_t block = first; block < last; ++block) {
-        std::int64_t rest = block / (row_blocks * col_blocks);
-        for (int g = plan.dims - 3; g >= 0; --g) {
-            index[g] = rest % plan.extent[g];
-            rest /= plan.extent[g];
-        }
-        const std::int64_t r0 = block / col_blocks % row_blocks * transpose_block;
-        const std::int64_t j = block % col_blocks * transpose_block, n = std::min(transpose_block, cols - j);
-        for (std::int64_t r = r0; r < std::min(rows, r0 + transpose_block); ++r) {
-            index[plan.dims - 2] = r;
-            start_row(index, plan.dims);
-            body(j, n);
-        }
-    }
-}
-
 /// Evaluates `exprs[i]` into `outs[i]` for every i, in one pass. All share `shape`.
 template <int R, class Outs, class Exprs>
 void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math) {
@@ -186,12 +213,12 @@ void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exp
                                     ((plan.extent[plan.dims - 2] + transpose_block - 1) / transpose_block) *
                                     ((plan.inner() + transpose_block - 1) / transpose_block);
         parallel_for(blocks, std::max<std::int64_t>(1, parallel_grain / area), [&](std::int64_t first, std::int64_t last) {
-            evaluate_walk<R>(plan, outs, exprs, [&](auto&& start_row, auto&& body) { walk_blocks(plan, first, last, start_row, body); });
+            evaluate_part<R>(plan, outs, exprs, {true, first, last});
         });
         return;
     }
     parallel_for(plan.total(), parallel_grain, [&](std::int64_t begin, std::int64_t end) {
-        evaluate_range<R>(plan, outs, exprs, begin, end);
+        evaluate_part<R>(plan, outs, exprs, {false, begin, end});
     });
 }
 

@@ -324,4 +324,9 @@ void run_fused_fold(const Lane& f, typename Red::template state<T>* lane, std::i
     fused_fold<Red, T>(f, lane, n, first);
 }
 
+#undef JITFUSE_FUSED_AVX2
+#undef JITFUSE_FUSED_AVX512
+#undef JITFUSE_NO_CONTRACT
+#undef JITFUSE_AVX512_TARGET
+
 }  // namespace jitfuse::cpu

@@ -195,7 +195,7 @@ template <class Op, class V, int R, detail::expression E>
 void cumulative_line(const array<V, R>& out, int axis, const E& e, bool fast_math) {
     const loop_plan<R> plan = elementwise_plan<R>(out.shape(), std::tie(out), std::tuple{e}, fast_math);
     scan_long_line<Op>(out.data(), plan.total(), out.strides()[axis], [&](std::int64_t begin, std::int64_t end) {
-        evaluate_range<R>(plan, std::tie(out), std::tuple{e}, begin, end);
+        evaluate_part<R>(plan, std::tie(out), std::tuple{e}, {false, begin, end});
     });
 }
 
