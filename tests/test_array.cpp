@@ -56,6 +56,13 @@ void check_factories_rank(std::mt19937_64& rng) {
         const T v = nonzero_value<T>(rng);
         check_array(jf::full<T, R>(shape, v), s, hbuf<T>(n, v), "full");
 
+        // A shape variable gives its rank: the same arrays without <T, R>.
+        static_assert(std::is_same_v<decltype(jf::zeros<T>(shape)), jf::array<T, R>>);
+        check_array(jf::zeros<T>(shape), s, hbuf<T>(n, T(0)), "zeros(shape variable)");
+        check_array(jf::ones<T>(shape), s, hbuf<T>(n, T(1)), "ones(shape variable)");
+        check_array(jf::full(shape, v), s, hbuf<T>(n, v), "full(shape variable, v)");
+        CHECK(jf::empty<T>(e.shape()).shape() == shape);
+
         hbuf<T> host(n);
         for (auto& x : host.span()) x = small_value<T>(rng);
         auto a = jf::from_host(host.span(), shape);
@@ -402,6 +409,15 @@ TEST_CASE("reshape: views, -1 inference, copies of non-contiguous sources, error
     check_array(m3, {2, 4, 3}, v);
     CHECK(a.reshape<2>({-1, 24}).shape() == jf::shape_t<2>{1, 24});
     CHECK(m.reshape<1>({-1}).shape() == jf::shape_t<1>{24});
+    // A shape variable gives its rank; jf::reshape is the same view.
+    const jf::shape_t<3> s3{3, 2, -1};
+    auto v3 = a.reshape(s3);
+    static_assert(std::is_same_v<decltype(v3), jf::array<std::int32_t, 3>>);
+    CHECK(v3.buffer() == a.buffer());
+    check_array(v3, {3, 2, 4}, v);
+    check_array(jf::reshape(m, s3), {3, 2, 4}, v);
+    check_array(jf::reshape<2>(a, {-1, 8}), {3, 8}, v);
+    CHECK_THROWS_AS((void)jf::reshape(a, jf::shape_t<2>{5, 5}), jf::shape_error);
     // Writes through a reshaped view reach the source.
     m = m + 100;
     check_array(a, {24}, [&] { auto w = v; for (auto& x : w) x += 100; return w; }());
@@ -588,6 +604,7 @@ void check_transpose_broadcast(std::mt19937_64& rng, int trials) {
             if (variant == 0)
                 for (int d = 0; d < R; ++d) p[d] = R - 1 - d;
             const auto t = variant == 0 ? c.view.transpose() : c.view.transpose(perm);
+            const auto free_t = variant == 0 ? jf::transpose(c.view) : jf::transpose(c.view, perm);
             shape_vec ts(R);
             for (int d = 0; d < R; ++d) ts[d] = s[p[d]];
             hbuf<T> want(static_cast<std::size_t>(count(ts)));
@@ -598,6 +615,7 @@ void check_transpose_broadcast(std::mt19937_64& rng, int trials) {
                 want[f] = c.expect[ravel(si, s)];
             }
             check_array(t, ts, want, variant == 0 ? "transpose()" : "transpose(perm)");
+            check_array(free_t, ts, want, variant == 0 ? "jf::transpose(a)" : "jf::transpose(a, perm)");
             jf::array<T, R> mt = map_expr(t);
             for (std::size_t i = 0; i < want.size(); ++i) want[i] = map_ref(want[i]);
             check_array(mt, ts, want, "map of the transposed view");
@@ -611,6 +629,10 @@ void check_transpose_broadcast(std::mt19937_64& rng, int trials) {
         hbuf<T> want(static_cast<std::size_t>(count(bs)));
         for (i64 f = 0; f < count(bs); ++f) want[f] = c.expect[broadcast_index(unravel(f, bs), s)];
         check_array(b, bs, want, "broadcast_to " + str(bs));
+        const auto b_shape = b.shape();
+        check_array(c.view.broadcast_to(b_shape), bs, want, "broadcast_to(shape variable)");
+        check_array(jf::broadcast_to(c.view, b_shape), bs, want, "jf::broadcast_to(a, shape variable)");
+        check_array(jf::broadcast_to<R + 1>(c.view, to_shape<R + 1>(bs)), bs, want, "jf::broadcast_to<R>(a, shape)");
         jf::array<T, R + 1> mb = map_expr(b);
         for (std::size_t i = 0; i < want.size(); ++i) want[i] = map_ref(want[i]);
         check_array(mb, bs, want, "map of the broadcast view");

@@ -251,6 +251,16 @@ TEST_SUITE("random") {
         for (i64 i = 0; i < 2; ++i)
             for (i64 j = 0; j < 3; ++j)
                 for (i64 k = 0; k < 5; ++k) CHECK(r3[(i * 3 + j) * 5 + k] == rng::random_normal<float>(8, i * 5 + k));
+        // A shape variable gives its rank (float by default).
+        const jf::shape_t<3> small{2, 1, 5};
+        const auto n3 = jf::random::normal(small, 8);
+        static_assert(std::is_same_v<decltype(n3)::value_type, float> && decltype(n3)::rank == 3);
+        const std::vector<float> n3_host = jf::array<float, 3>(n3).to_host();
+        const std::vector<double> u3_host = jf::array<double, 3>(jf::random::uniform<double>(small, 3)).to_host();
+        for (i64 k = 0; k < 10; ++k) {
+            CHECK(n3_host[k] == rng::random_normal<float>(8, k));
+            CHECK(u3_host[k] == rng::random_uniform<double>(3, k));
+        }
         // Two random arrays of different shapes broadcast against each other.
         const std::vector<float> outer =
             jf::array<float, 2>(jf::random::uniform<float, 2>({4, 1}, 1) * jf::random::uniform<float, 2>({1, 3}, 2)).to_host();

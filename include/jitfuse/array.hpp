@@ -218,6 +218,10 @@ class array {
         const array src = is_contiguous() ? *this : clone();
         return array<T, R2>(src.buffer_, src.data_, shape, detail::contiguous_strides<R2>(shape));
     }
+    template <detail::shape_value S>
+    auto reshape(const S& shape) const {
+        return reshape<detail::shape_rank<S>>(shape);
+    }
 
     /// The view with axes in reverse order.
     array transpose() const {
@@ -256,6 +260,10 @@ class array {
                                   detail::format_shape(shape));
         }
         return array<T, R2>(buffer_, data_, shape, strides);
+    }
+    template <detail::shape_value S>
+    auto broadcast_to(const S& shape) const {
+        return broadcast_to<detail::shape_rank<S>>(shape);
     }
 
     /// Indexing with one argument per axis: an integer picks one index (the axis is
@@ -342,6 +350,36 @@ class array {
 template <element T, int Rank, detail::index_arg... I>
 auto slice(const array<T, Rank>& a, I... idx) {
     return a(idx...);
+}
+
+/// `transpose(a)` is `a.transpose()`, `transpose(a, perm)` is `a.transpose(perm)`.
+template <element T, int Rank>
+array<T, Rank> transpose(const array<T, Rank>& a) {
+    return a.transpose();
+}
+template <element T, int Rank>
+array<T, Rank> transpose(const array<T, Rank>& a, const std::type_identity_t<std::array<int, Rank>>& perm) {
+    return a.transpose(perm);
+}
+
+/// `broadcast_to(a, shape)` is `a.broadcast_to(shape)`.
+template <int R2, element T, int Rank>
+array<T, R2> broadcast_to(const array<T, Rank>& a, const shape_t<R2>& shape) {
+    return a.template broadcast_to<R2>(shape);
+}
+template <element T, int Rank, detail::shape_value S>
+auto broadcast_to(const array<T, Rank>& a, const S& shape) {
+    return a.broadcast_to(shape);
+}
+
+/// `reshape<R>(a, shape)` is `a.reshape<R>(shape)`.
+template <int R2, element T, int Rank>
+array<T, R2> reshape(const array<T, Rank>& a, const shape_t<R2>& shape) {
+    return a.template reshape<R2>(shape);
+}
+template <element T, int Rank, detail::shape_value S>
+auto reshape(const array<T, Rank>& a, const S& shape) {
+    return a.reshape(shape);
 }
 
 }  // namespace jitfuse

@@ -32,6 +32,9 @@ array<T, R> generate(const shape_t<R>& shape, device dev, F f) {
 
 }  // namespace detail
 
+// Each factory takes a braced shape with the rank spelled (`zeros<float, 2>({r, c})`), a
+// shape variable whose rank it deduces (`zeros<float>(a.shape())`), or a length.
+
 /// An array with unspecified contents.
 template <element T, int Rank = 1>
 array<T, Rank> empty(const shape_t<Rank>& shape, device dev = default_device()) {
@@ -40,6 +43,10 @@ array<T, Rank> empty(const shape_t<Rank>& shape, device dev = default_device()) 
 template <element T>
 array<T, 1> empty(std::int64_t n, device dev = default_device()) {
     return empty<T, 1>(shape_t<1>{n}, dev);
+}
+template <element T, detail::shape_value S>
+auto empty(const S& shape, device dev = default_device()) {
+    return empty<T, detail::shape_rank<S>>(shape, dev);
 }
 
 /// An array with every element equal to `value` (on a GPU, written there by one kernel).
@@ -54,6 +61,10 @@ template <element T>
 array<T, 1> full(std::int64_t n, T value, device dev = default_device()) {
     return full<T, 1>(shape_t<1>{n}, value, dev);
 }
+template <element T, detail::shape_value S>
+auto full(const S& shape, T value, device dev = default_device()) {
+    return full<T, detail::shape_rank<S>>(shape, value, dev);
+}
 
 template <element T, int Rank = 1>
 array<T, Rank> zeros(const shape_t<Rank>& shape, device dev = default_device()) {
@@ -63,6 +74,10 @@ template <element T>
 array<T, 1> zeros(std::int64_t n, device dev = default_device()) {
     return full<T, 1>(shape_t<1>{n}, T(0), dev);
 }
+template <element T, detail::shape_value S>
+auto zeros(const S& shape, device dev = default_device()) {
+    return full<T, detail::shape_rank<S>>(shape, T(0), dev);
+}
 
 template <element T, int Rank = 1>
 array<T, Rank> ones(const shape_t<Rank>& shape, device dev = default_device()) {
@@ -71,6 +86,10 @@ array<T, Rank> ones(const shape_t<Rank>& shape, device dev = default_device()) {
 template <element T>
 array<T, 1> ones(std::int64_t n, device dev = default_device()) {
     return full<T, 1>(shape_t<1>{n}, T(1), dev);
+}
+template <element T, detail::shape_value S>
+auto ones(const S& shape, device dev = default_device()) {
+    return full<T, detail::shape_rank<S>>(shape, T(1), dev);
 }
 
 /// start, start + step, ... while before `stop` (NumPy `arange`); values are computed as

@@ -22,6 +22,10 @@ template <class T = float>
 auto uniform(std::int64_t n, std::uint64_t seed) {
     return uniform<T, 1>(shape_t<1>{n}, seed);
 }
+template <class T = float, jitfuse::detail::shape_value S>
+auto uniform(const S& shape, std::uint64_t seed) {
+    return uniform<T, jitfuse::detail::shape_rank<S>>(shape, seed);
+}
 
 /// Standard normal values (mean 0, variance 1) by Box-Muller from the same words (float: the
 /// first two, double: all four). Computed with the host's and the device's own log, sqrt and
@@ -33,6 +37,10 @@ auto normal(const shape_t<Rank>& shape, std::uint64_t seed) {
 template <class T = float>
 auto normal(std::int64_t n, std::uint64_t seed) {
     return normal<T, 1>(shape_t<1>{n}, seed);
+}
+template <class T = float, jitfuse::detail::shape_value S>
+auto normal(const S& shape, std::uint64_t seed) {
+    return normal<T, jitfuse::detail::shape_rank<S>>(shape, seed);
 }
 
 }  // namespace jitfuse::random

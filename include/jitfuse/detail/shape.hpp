@@ -17,6 +17,19 @@ using shape_t = std::array<std::int64_t, Rank>;
 
 namespace detail {
 
+/// The rank of a shape type: N for std::array<std::int64_t, N>, otherwise -1.
+template <class S>
+inline constexpr int shape_rank = -1;
+template <std::size_t N>
+inline constexpr int shape_rank<std::array<std::int64_t, N>> = static_cast<int>(N);
+
+/// A shape held in a variable (`a.shape()`). An `int Rank` cannot be deduced from a
+/// std::array (whose size is a std::size_t), so the factories and views that take a
+/// `shape_t<Rank>` have an overload for these that reads the rank off the type; a braced
+/// list still needs the rank spelled: `zeros<float, 2>({rows, cols})`.
+template <class S>
+concept shape_value = shape_rank<S> >= 0;
+
 /// "(3, 4)"; rank 0 prints "()".
 std::string format_shape(std::span<const std::int64_t> shape);
 
