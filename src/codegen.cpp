@@ -216,6 +216,16 @@ std::vector<kernel_param> operator+(std::vector<kernel_param> params, const std:
 constexpr const char* global_id = "jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x";
 constexpr const char* grid_stride = "jf::int64_t(gridDim.x) * blockDim.x";
 
+/// Opens a grid-stride loop of `var` from the thread's global index while `var < bound`.
+/// `one_turn`: a loop over work items, of which a launch has a thread each (up to max_blocks),
+/// so a thread mostly takes one turn; NVVM would unroll it 4 times all the same, and the
+/// copies cost compile time for nothing (SAXPY: 100 -> 53 ms, MEASUREMENTS.md setup). Loops
+/// in which threads fold many elements keep the unrolling, which overlaps their loads.
+void open_grid_stride(source_writer& w, const std::string& var, const std::string& bound, bool one_turn) {
+    if (one_turn) w.line("#pragma unroll 1");
+    w.open("for (jf::int64_t " + var + " = " + global_id + "; " + var + " < " + bound + "; " + var + " += " + grid_stride + ")");
+}
+
 std::string strided_load(int leaf, const std::string& coord) {
     return "p" + std::to_string(leaf) + "[jf::offset(" + coord + ", s" + std::to_string(leaf) + ")]";
 }
@@ -238,15 +248,16 @@ int vector_width(const kernel_ir& ir, bool with_outputs) {
     return static_cast<int>(16 / widest);
 }
 
-/// The grid-stride loops over the `n` elements of a map or a whole reduction. flat_vector:
-/// vector loads of `width` elements per step (`lanes(true)` before the lane loop, `lanes(false)`
-/// after it), then a scalar tail; flat: one index addresses every operand; strided: through
+/// The grid-stride loops over the `n` elements of a map or (`fold`) a whole reduction.
+/// flat_vector: vector loads of `width` elements per step (`lanes(true)` before the lane loop,
+/// `lanes(false)` after it), then a scalar tail of fewer than `width` (at most 16) elements, a
+/// thread each (a block has more); flat: one index addresses every operand; strided: through
 /// coordinates. `element(at)` prints what is done with each element once its body is computed.
-void print_element_loops(layout how, int width, body_printer& body, const kernel_ir& ir, source_writer& w,
+void print_element_loops(layout how, int width, bool fold, body_printer& body, const kernel_ir& ir, source_writer& w,
                          const std::function<void(element_at)>& element, const std::function<void(bool)>& lanes) {
     if (how == layout::flat_vector) {
         w.line("constexpr int E = " + std::to_string(width) + ";");
-        w.open(std::string("for (jf::int64_t c = ") + global_id + "; c < n / E; c += " + grid_stride + ")");
+        open_grid_stride(w, "c", "n / E", !fold);
         for (const ir_node& n : ir.nodes)
             if (n.what == ir_node::kind::array)
                 w.line("const auto v" + std::to_string(n.leaf) + " = jf::load<E>(p" + std::to_string(n.leaf) + " + c * E);");
@@ -259,9 +270,9 @@ void print_element_loops(layout how, int width, body_printer& body, const kernel
         w.close();
         lanes(false);
         w.close();
-        w.open(std::string("for (jf::int64_t i = n / E * E + ") + global_id + "; i < n; i += " + grid_stride + ")");
+        w.open(std::string("if (const jf::int64_t i = n / E * E + ") + global_id + "; i < n)");
     } else {
-        w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n; i += " + grid_stride + ")");
+        open_grid_stride(w, "i", "n", !fold);
     }
     if (how == layout::strided) {
         w.line("jf::int64_t coord[" + std::to_string(ir.rank) + "];");
@@ -296,7 +307,7 @@ void print_map(const kernel_ir& ir, layout how, source_writer& w, generated_sour
         }
     };
     if (how == layout::flat_vector) out.vector_width = vector_width(ir, true);
-    print_element_loops(how, out.vector_width, body, ir, w, element, lanes);
+    print_element_loops(how, out.vector_width, false, body, ir, w, element, lanes);
     w.close();
 }
 
@@ -311,7 +322,7 @@ void print_reduce_all(const kernel_ir& ir, layout how, source_writer& w, generat
     open_kernel(w, out, "jf_reduce", std::move(params));
     w.line("R::state s = R::identity();");
     if (how == layout::flat_vector) out.vector_width = vector_width(ir, false);
-    print_element_loops(how, out.vector_width, body, ir, w,
+    print_element_loops(how, out.vector_width, true, body, ir, w,
                         [&](element_at at) { w.line("R::step(s, " + root + ", " + element_index(at) + ");"); },
                         [](bool) {});
     w.line("s = jf::block_reduce<R>(s);");
@@ -342,6 +353,7 @@ void print_reduce_axis(const kernel_ir& ir, source_writer& w, generated_source& 
                 std::vector<kernel_param>{int_param("group"), int64_param("chunks"), partial});
     w.line("const int lane = threadIdx.x % group;");
     w.line("const jf::int64_t per_block = blockDim.x / group, items = n * chunks;");
+    w.line("#pragma unroll 1");  // each group of threads mostly takes one turn (see open_grid_stride)
     w.open("for (jf::int64_t first = blockIdx.x * per_block; first < items; first += gridDim.x * per_block)");
     w.line("const jf::int64_t item = first + threadIdx.x / group;");
     w.line("jf::int64_t coord[" + r + "];");
@@ -364,7 +376,7 @@ void print_reduce_axis(const kernel_ir& ir, source_writer& w, generated_source& 
     open_kernel(w, out, "jf_reduce_axis_final", std::vector<kernel_param>{
                 pointer_param(cuda_type(ir.output_types[0]), "out0"), dims_param(ir.rank, "so0"), int64_param("n")} +
                 tail + std::vector<kernel_param>{int64_param("chunks"), pointer_param("const R::state", "partial")});
-    w.open(std::string("for (jf::int64_t o = ") + global_id + "; o < n; o += " + grid_stride + ")");
+    open_grid_stride(w, "o", "n", true);
     w.line("R::state s = R::identity();");
     w.line("for (jf::int64_t c = 0; c < chunks; ++c) R::merge(s, partial[c * n + o]);");
     w.line("jf::int64_t coord[" + r + "];");
@@ -383,7 +395,7 @@ void print_rolling(const kernel_ir& ir, source_writer& w, generated_source& out)
     w.line("typedef jf::" + std::string(ir.scan) + "_op<" + v + "> S;");
     open_kernel(w, out, "jf_scan", parameters(ir, true, true) + line_params(ir.rank) +
                 std::vector<kernel_param>{int64_param("window")});
-    w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n; i += " + grid_stride + ")");
+    open_grid_stride(w, "i", "n", true);
     w.line("jf::int64_t coord[" + std::to_string(ir.rank) + "];");
     w.line("jf::unravel(i, shape, coord);");
     w.line("const jf::int64_t k = coord[axis], dest = jf::offset(coord, so0);");
@@ -418,7 +430,7 @@ void print_cumulative(const kernel_ir& ir, source_writer& w, generated_source& o
                           const std::string& first, const std::string& each, const std::string& last) {
         open_kernel(w, out, name, std::move(params));
         w.line("const jf::int64_t span = (length + chunks - 1) / chunks;");
-        w.open(std::string("for (jf::int64_t i = ") + global_id + "; i < n * chunks; i += " + grid_stride + ")");
+        open_grid_stride(w, "i", "n * chunks", true);
         w.line("const jf::int64_t begin = i / n * span, end = begin + span < length ? begin + span : length;");
         w.line("jf::int64_t coord[" + std::to_string(ir.rank) + "];");
         w.line("jf::unravel(i % n, outer, coord);");

@@ -376,14 +376,17 @@ template <int R> struct dims {
     int64_t v[R > 0 ? R : 1];
 };
 
-/// The coordinates of flat index i in row-major order over `shape`.
+/// The coordinates of flat index i (below the product of `shape`) in row-major order over
+/// `shape`. What is left for the first axis is its coordinate: R - 1 divisions, not R (a
+/// 64-bit division is a long instruction sequence, in run time and in compile time).
 template <int R>
 __device__ inline void unravel(int64_t i, const dims<R>& shape, int64_t* coord) {
-    for (int d = R - 1; d >= 0; --d) {
+    for (int d = R - 1; d > 0; --d) {
         const int64_t q = i / shape.v[d];
         coord[d] = i - q * shape.v[d];
         i = q;
     }
+    coord[0] = i;
 }
 
 /// Element offset of `coord` for an operand with `stride` (0 on broadcast axes).

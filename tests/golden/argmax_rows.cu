@@ -5,6 +5,7 @@ typedef jf::argmax_reducer<jf::int32_t> R;
 extern "C" __global__ void jf_reduce_axis(jf::int64_t* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, int group, jf::int64_t chunks, R::state* __restrict__ partial) {
     const int lane = threadIdx.x % group;
     const jf::int64_t per_block = blockDim.x / group, items = n * chunks;
+    #pragma unroll 1
     for (jf::int64_t first = blockIdx.x * per_block; first < items; first += gridDim.x * per_block) {
         const jf::int64_t item = first + threadIdx.x / group;
         jf::int64_t coord[2];
@@ -25,6 +26,7 @@ extern "C" __global__ void jf_reduce_axis(jf::int64_t* __restrict__ out0, jf::di
     }
 }
 extern "C" __global__ void jf_reduce_axis_final(jf::int64_t* __restrict__ out0, jf::dims<2> so0, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t chunks, const R::state* __restrict__ partial) {
+    #pragma unroll 1
     for (jf::int64_t o = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; o < n; o += jf::int64_t(gridDim.x) * blockDim.x) {
         R::state s = R::identity();
         for (jf::int64_t c = 0; c < chunks; ++c) R::merge(s, partial[c * n + o]);

@@ -3,6 +3,7 @@
 
 extern "C" __global__ void jf_map(float* __restrict__ out0, const float* __restrict__ p0, const float* __restrict__ p1, const float* __restrict__ p2, float p3, jf::int64_t n) {
     constexpr int E = 4;
+    #pragma unroll 1
     for (jf::int64_t c = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; c < n / E; c += jf::int64_t(gridDim.x) * blockDim.x) {
         const auto v0 = jf::load<E>(p0 + c * E);
         const auto v1 = jf::load<E>(p1 + c * E);
@@ -24,7 +25,7 @@ extern "C" __global__ void jf_map(float* __restrict__ out0, const float* __restr
         }
         jf::store<E>(out0 + c * E, o0);
     }
-    for (jf::int64_t i = n / E * E + jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += jf::int64_t(gridDim.x) * blockDim.x) {
+    if (const jf::int64_t i = n / E * E + jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n) {
         const float t0 = p0[i];
         const float t1 = jf::sin(t0);
         const float t2 = p1[i];

@@ -4,6 +4,7 @@
 typedef jf::cumsum_op<jf::int32_t> S;
 extern "C" __global__ void jf_scan_totals(jf::int32_t* __restrict__ totals, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t chunks) {
     const jf::int64_t span = (length + chunks - 1) / chunks;
+    #pragma unroll 1
     for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n * chunks; i += jf::int64_t(gridDim.x) * blockDim.x) {
         const jf::int64_t begin = i / n * span, end = begin + span < length ? begin + span : length;
         jf::int64_t coord[2];
@@ -21,6 +22,7 @@ extern "C" __global__ void jf_scan_totals(jf::int32_t* __restrict__ totals, cons
 }
 extern "C" __global__ void jf_scan(jf::int32_t* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t chunks, const jf::int32_t* __restrict__ carry) {
     const jf::int64_t span = (length + chunks - 1) / chunks;
+    #pragma unroll 1
     for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n * chunks; i += jf::int64_t(gridDim.x) * blockDim.x) {
         const jf::int64_t begin = i / n * span, end = begin + span < length ? begin + span : length;
         jf::int64_t coord[2];

@@ -16,7 +16,7 @@ extern "C" __global__ void jf_reduce(R::state* __restrict__ partial, const float
             R::step(s, t2, c * E + e);
         }
     }
-    for (jf::int64_t i = n / E * E + jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += jf::int64_t(gridDim.x) * blockDim.x) {
+    if (const jf::int64_t i = n / E * E + jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n) {
         const float t0 = p0[i];
         const float t1 = p1[i];
         const float t2 = jf::multiply(t0, t1);

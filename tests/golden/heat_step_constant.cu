@@ -2,6 +2,7 @@
 #include "jitfuse/prelude.cuh"
 
 extern "C" __global__ void jf_map(float* __restrict__ out0, jf::dims<2> so0, const float* __restrict__ p0, jf::dims<2> s0, const jf::shift_args<2, float> p1, float p2, const float* __restrict__ p3, jf::dims<2> s3, const jf::shift_args<2, float> p4, const float* __restrict__ p5, jf::dims<2> s5, const jf::shift_args<2, float> p6, const float* __restrict__ p7, jf::dims<2> s7, const jf::shift_args<2, float> p8, const float* __restrict__ p9, jf::dims<2> s9, const jf::shift_args<2, float> p10, float p11, const float* __restrict__ p12, jf::dims<2> s12, const jf::shift_args<2, float> p13, jf::dims<2> shape, jf::int64_t n) {
+    #pragma unroll 1
     for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += jf::int64_t(gridDim.x) * blockDim.x) {
         jf::int64_t coord[2];
         jf::unravel(i, shape, coord);

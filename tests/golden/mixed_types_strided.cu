@@ -2,6 +2,7 @@
 #include "jitfuse/prelude.cuh"
 
 extern "C" __global__ void jf_map(float* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, const jf::int32_t* __restrict__ p2, jf::dims<2> s2, double p3, jf::int32_t p4, jf::dims<2> shape, jf::int64_t n) {
+    #pragma unroll 1
     for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += jf::int64_t(gridDim.x) * blockDim.x) {
         jf::int64_t coord[2];
         jf::unravel(i, shape, coord);
