@@ -98,9 +98,10 @@ TEST_SUITE("cpu loops") {
     }
 
     TEST_CASE("rolling windows: one long line in segments, blocks rolled side by side, short rows") {
-        // (1, 1, 200001): one line cut into segments over the threads, each rolled in groups of
-        // interleaved blocks then the remaining blocks one by one; (3, 2, 70000): lines one by
-        // one, each rolled the same way; (4000, 3, 7): short rows and columns many at a time.
-        on_views(31, {{1, 1, 200001}, {3, 2, 70000}, {4000, 3, 7}}, 5000, check_rolling);
+        // (1, 1, 300001): one line (at least 4 segments of about 2^16) cut into segments over
+        // the threads, each evaluated, then rolled in groups of interleaved blocks and the
+        // remaining blocks one by one; (3, 2, 70000): lines one by one, each rolled the same
+        // way; (4000, 3, 7): short rows and columns many at a time.
+        on_views(31, {{1, 1, 300001}, {3, 2, 70000}, {4000, 3, 7}}, 5000, check_rolling);
     }
 }

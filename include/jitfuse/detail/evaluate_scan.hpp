@@ -61,14 +61,13 @@ bool scan_reads_target(const array<T, R>& target, const B& bound) {
 }
 
 /// The CPU's scan of `bound` into `target`, which has the result type and which `bound` does
-/// not read: one long line in two block passes, else the converted input evaluated into the
-/// target in one fused pass and scanned in place.
+/// not read: one long line evaluated piece by piece as it is scanned, else the converted
+/// input evaluated into the target in one fused pass and scanned in place.
 template <class Op, class V, int R, expression B>
 void cpu_scan(const array<V, R>& target, const B& bound, int axis, std::int64_t window) {
     const auto input = converted_to<V>(bound);
-    if constexpr (!Op::rolling)
-        if (cpu::long_single_line<R>(target.shape(), axis))
-            return cpu::cumulative_line<Op>(target, axis, input, config().fast_math);
+    if (cpu::long_single_line<Op, R>(target.shape(), axis, window))
+        return cpu::fused_line<Op>(target, axis, window, input, config().fast_math);
     cpu::run_elementwise<R>(target.shape(), std::tie(target), std::tuple{input}, config().fast_math);
     cpu::scan_in_place<Op>(target, axis, window);
 }

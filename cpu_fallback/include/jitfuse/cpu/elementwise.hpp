@@ -159,6 +159,19 @@ class row_walk {
     std::int64_t rows_ = 0, row_blocks_ = 0, col_blocks_ = 0, block_ = 0, row_stop_ = 0;
 };
 
+/// Walks `part` of `plan`: `start_row(index)` at each row, then `tile_body(j, n)` for each
+/// tile [j, j + n) of its inner axis.
+template <int R, class StartRow, class TileBody>
+void for_each_tile(const loop_plan<R>& plan, walk_part part, StartRow&& start_row, TileBody&& tile_body) {
+    for (row_walk<R> rows(plan, part); !rows.done(); rows.advance()) {
+        // Copies: the walk's own state then stays out of reach of the calls below.
+        const std::array<std::int64_t, R> index = rows.index();
+        const std::int64_t end = rows.end();
+        start_row(index);
+        for (std::int64_t j = rows.begin(); j < end; j += tile) tile_body(j, std::min(tile, end - j));
+    }
+}
+
 /// Evaluates `exprs` into `outs` over `part` of `plan`, on this thread.
 template <int R, class Outs, class Exprs>
 void evaluate_part(const loop_plan<R>& plan, const Outs& outs, const Exprs& exprs, walk_part part) {
@@ -169,17 +182,12 @@ void evaluate_part(const loop_plan<R>& plan, const Outs& outs, const Exprs& expr
         return std::tuple{tile_eval<std::remove_cvref_t<decltype(e)>, R>(e, plan)...};
     }, exprs);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-        for (row_walk<R> rows(plan, part); !rows.done(); rows.advance()) {
-            // Copies: the walk's own state then stays out of reach of the calls below.
-            const std::array<std::int64_t, R> index = rows.index();
-            const std::int64_t end = rows.end();
+        for_each_tile<R>(plan, part, [&](const std::array<std::int64_t, R>& index) {
             ((std::get<I>(stores).start_row(index, plan.dims), std::get<I>(evals).start_row(index, plan.dims)), ...);
-            for (std::int64_t j = rows.begin(); j < end; j += tile) {
-                const std::int64_t n = std::min(tile, end - j);
-                ((std::get<I>(stores).store(j, n, std::get<I>(evals).eval(j, n, std::get<I>(stores).template direct<
-                    typename std::remove_cvref_t<decltype(std::get<I>(evals))>::value_type>(j)))), ...);
-            }
-        }
+        }, [&](std::int64_t j, std::int64_t n) {
+            ((std::get<I>(stores).store(j, n, std::get<I>(evals).eval(j, n, std::get<I>(stores).template direct<
+                typename std::remove_cvref_t<decltype(std::get<I>(evals))>::value_type>(j)))), ...);
+        });
     }(std::make_index_sequence<std::tuple_size_v<Exprs>>{});
 }
 

@@ -122,16 +122,12 @@ auto reduce_all(const E& e, const shape_t<R>& shape, bool fast_math) {
             std::fill_n(lane, lane_count, Red::template identity<T>());
             const std::int64_t begin = b * reduce_block, end = std::min(total, begin + reduce_block);
             std::int64_t pos = begin;
-            for (row_walk<R> rows(plan, {false, begin, end}); !rows.done(); rows.advance()) {
-                const std::array<std::int64_t, R> index = rows.index();  // see evaluate_part
-                const std::int64_t row_end = rows.end();
+            for_each_tile<R>(plan, {false, begin, end}, [&](const std::array<std::int64_t, R>& index) {
                 ev.start_row(index, plan.dims);
-                for (std::int64_t j = rows.begin(); j < row_end; j += tile) {
-                    const std::int64_t n = std::min(tile, row_end - j);
-                    ev.template fold<Red>(lane, j, n, pos);
-                    pos += n;
-                }
-            }
+            }, [&](std::int64_t j, std::int64_t n) {
+                ev.template fold<Red>(lane, j, n, pos);
+                pos += n;
+            });
             partial[b] = merge_lanes<Red, T>(lane);
         }
     });

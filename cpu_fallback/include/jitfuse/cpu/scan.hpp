@@ -4,8 +4,9 @@
 /// expression into the output (fused, tile by tile), then these functions rewrite each line
 /// along the axis. Lines are processed in groups of adjacent lines ("lanes") when the axis is
 /// not the one that is contiguous in memory, so that each step reads neighbouring elements.
-/// A cumulative scan of one long line evaluates its input itself (cumulative_line). Results
-/// never depend on the thread count, nor on how lines are grouped into lanes.
+/// A scan or rolling window over one long line evaluates its input itself, piece by piece
+/// (fused_line). Results never depend on the thread count, nor on how lines are grouped into
+/// lanes.
 
 #include <algorithm>
 #include <array>
@@ -180,25 +181,6 @@ void scan_long_line(V* p, std::int64_t length, std::int64_t step, Fill&& fill) {
     });
 }
 
-/// Is `shape` one line along `axis` long enough for cumulative_line to share it out?
-template <int R>
-bool long_single_line(const shape_t<R>& shape, int axis) {
-    for (int d = 0; d < R; ++d)
-        if (d != axis && shape[d] != 1) return false;
-    return shape[axis] >= 4 * scan_block;
-}
-
-/// `out` = the inclusive scan (`Op`, cumulative) of `e` when `out` is one long line along
-/// `axis`: scan_long_line with each block evaluated from `e` just before it is scanned, so
-/// the output is written and reread while in cache, not in a pass of its own.
-template <class Op, class V, int R, detail::expression E>
-void cumulative_line(const array<V, R>& out, int axis, const E& e, bool fast_math) {
-    const loop_plan<R> plan = elementwise_plan<R>(out.shape(), std::tie(out), std::tuple{e}, fast_math);
-    scan_long_line<Op>(out.data(), plan.total(), out.strides()[axis], [&](std::int64_t begin, std::int64_t end) {
-        evaluate_part<R>(plan, std::tie(out), std::tuple{e}, {false, begin, end});
-    });
-}
-
 /// The suffix folds of the block [s, e) of `lanes` lines: suffix[(k - s) * lanes + l] folds
 /// elements k .. e - 1 of lane l.
 template <class Op, class V, class At>
@@ -277,23 +259,60 @@ void roll_group(V* p, std::int64_t begin, std::int64_t end, std::int64_t step, s
 /// roll_group for one long line, in segments of whole blocks spread over the threads: the
 /// suffixes of the block before each segment are taken first, before any segment is
 /// overwritten. The same arithmetic as one roll_group over the line, so the same bits.
-template <class Op, class V>
-void roll_long_line(V* p, std::int64_t length, std::int64_t step, std::int64_t window, std::int64_t segment) {
+/// `fill(begin, end)` writes the input to elements [begin, end) just before they are read
+/// (it may evaluate an expression; it may be asked for the same elements twice).
+template <class Op, class V, class Fill>
+void roll_long_line(V* p, std::int64_t length, std::int64_t step, std::int64_t window, std::int64_t segment, Fill&& fill) {
     const std::int64_t segments = (length + segment - 1) / segment;
     const auto at = [&](std::int64_t k, std::int64_t) -> V& { return p[k * step]; };
     std::vector<V> before(static_cast<std::size_t>(segments * window));
     parallel_for(segments - 1, 1, [&](std::int64_t first, std::int64_t last) {
-        for (std::int64_t g = first + 1; g < last + 1; ++g)
+        for (std::int64_t g = first + 1; g < last + 1; ++g) {
+            fill(g * segment - window, g * segment);
             block_suffixes<Op, V>(at, g * segment - window, g * segment, 1, before.data() + g * window);
+        }
     });
     parallel_for(segments, 1, [&](std::int64_t first, std::int64_t last) {
         std::vector<V> current(static_cast<std::size_t>(2 * window));
         for (std::int64_t g = first; g < last; ++g) {
+            const std::int64_t end = std::min(length, (g + 1) * segment);
+            fill(g * segment, end);
             std::copy_n(before.data() + g * window, window, current.data() + window);
-            roll_group<Op>(p, g * segment, std::min(length, (g + 1) * segment), step, 1, 0, window,
-                           current.data() + window, current.data());
+            roll_group<Op>(p, g * segment, end, step, 1, 0, window, current.data() + window, current.data());
         }
     });
+}
+
+/// The length of the pieces a line is cut into to share it over the threads: scan blocks, or
+/// whole rolling blocks of about rolling_buffer elements; 0 where it is not cut (long
+/// windows, whose suffixes kept per piece would pass 1/16 of the line).
+template <class Op>
+std::int64_t line_segment(std::int64_t window) {
+    if constexpr (Op::rolling) return window <= rolling_buffer / 16 ? rolling_buffer / window * window : 0;
+    else return scan_block;
+}
+
+/// Is `shape` one line along `axis` long enough for fused_line to share it out?
+template <class Op, int R>
+bool long_single_line(const shape_t<R>& shape, int axis, std::int64_t window) {
+    for (int d = 0; d < R; ++d)
+        if (d != axis && shape[d] != 1) return false;
+    const std::int64_t segment = line_segment<Op>(window);
+    return segment > 0 && shape[axis] >= 4 * segment;
+}
+
+/// `out` = the scan (`Op`) of `e` when `out` is one long line along `axis` (long_single_line):
+/// scan_long_line or roll_long_line with each piece evaluated from `e` just before it is
+/// rewritten, so the output is written and reread while in cache, not in a pass of its own.
+template <class Op, class V, int R, detail::expression E>
+void fused_line(const array<V, R>& out, int axis, std::int64_t window, const E& e, bool fast_math) {
+    const loop_plan<R> plan = elementwise_plan<R>(out.shape(), std::tie(out), std::tuple{e}, fast_math);
+    const auto fill = [&](std::int64_t begin, std::int64_t end) {
+        evaluate_part<R>(plan, std::tie(out), std::tuple{e}, {false, begin, end});
+    };
+    const std::int64_t step = out.strides()[axis];
+    if constexpr (Op::rolling) roll_long_line<Op>(out.data(), plan.total(), step, window, line_segment<Op>(window), fill);
+    else scan_long_line<Op>(out.data(), plan.total(), step, fill);
 }
 
 /// Rewrites `out` (holding the scan's input, converted to its result type) with `Op` along
@@ -311,17 +330,16 @@ void scan_in_place(const array<V, R>& out, int axis, std::int64_t window) {
             return;
         }
     // Too few lines to keep the threads busy: split each line over the threads instead.
-    // Rolling segments hold whole blocks (about rolling_buffer elements); the suffixes kept
-    // for them stay below 1/16 of the line.
-    const std::int64_t segment = Op::rolling ? std::max<std::int64_t>(1, rolling_buffer / window) * window : scan_block;
-    const bool split = Op::rolling ? window <= rolling_buffer / 16 : true;
-    if (split && lines.length >= 4 * segment && lines.count < num_threads()) {
+    const std::int64_t segment = line_segment<Op>(window);
+    if (segment > 0 && lines.length >= 4 * segment && lines.count < num_threads()) {
+        const auto filled = [](std::int64_t, std::int64_t) {};
         for (std::int64_t g = 0; g < lines.count; ++g) {
             std::int64_t lanes = 0;
             V* const first = base + lines.offset(g, lanes);
             for (std::int64_t l = 0; l < lanes; ++l) {
-                if constexpr (Op::rolling) roll_long_line<Op>(first + l * lines.lane_step, lines.length, lines.step, window, segment);
-                else scan_long_line<Op>(first + l * lines.lane_step, lines.length, lines.step, [](std::int64_t, std::int64_t) {});
+                V* const line = first + l * lines.lane_step;
+                if constexpr (Op::rolling) roll_long_line<Op>(line, lines.length, lines.step, window, segment, filled);
+                else scan_long_line<Op>(line, lines.length, lines.step, filled);
             }
         }
         return;
