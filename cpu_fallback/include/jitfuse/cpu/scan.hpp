@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -196,30 +197,36 @@ void block_suffixes(At&& at, std::int64_t s, std::int64_t e, std::int64_t lanes,
 inline constexpr std::int64_t interleaved_blocks = 8;
 
 /// roll_group's windows for interleaved_blocks whole blocks of one line from `s` (a block
-/// start): the suffixes of all of them first (block_suffixes, the blocks as its lanes),
-/// before any is overwritten, then the outputs, block after block at each position. Every
-/// output folds the same values in the same order as roll_group's, so the bits are the same.
-/// `previous` holds the suffixes of the block before `s` and receives those of the last
+/// start), in three sweeps: the suffixes of all blocks (into `suffix`, block after block),
+/// before any is overwritten; their prefixes in place; then each block's outputs from its
+/// prefixes and the suffixes of the block before it. The first two advance the blocks side
+/// by side (their chains overlap); the last has no chain, so it vectorises, division and all.
+/// Every output folds the same values in the same order as roll_group's, so the bits are the
+/// same. `previous` holds the suffixes of the block before `s` and receives those of the last
 /// block; `suffix` has room for interleaved_blocks * window values.
 template <class Op, class V>
 void roll_blocks(V* p, std::int64_t s, std::int64_t step, std::int64_t window, V* previous, V* suffix) {
     constexpr std::int64_t count = interleaved_blocks;
-    constexpr V nan = std::numeric_limits<V>::quiet_NaN();
     const auto at = [&](std::int64_t k, std::int64_t b) -> V& { return p[(s + b * window + k) * step]; };
-    block_suffixes<Op, V>(at, 0, window, count, suffix);  // suffix[k * count + b]
-    V prefix[interleaved_blocks]{};
-    for (std::int64_t k = 0; k < window; ++k)
-        for (std::int64_t b = 0; b < count; ++b) {
-            V& x = at(k, b);
-            prefix[b] = k == 0 ? x : Op::combine(prefix[b], x);
-            if (s + b * window + k < window - 1) x = nan;
-            else if (k == window - 1) x = Op::finish(prefix[b], window);
-            else {
-                const V before = b == 0 ? previous[k + 1] : suffix[(k + 1) * count + b - 1];
-                x = Op::finish(Op::combine(before, prefix[b]), window);
-            }
-        }
-    for (std::int64_t k = 0; k < window; ++k) previous[k] = suffix[k * count + count - 1];
+    for (std::int64_t b = 0; b < count; ++b) suffix[b * window + window - 1] = at(window - 1, b);
+    for (std::int64_t k = window - 2; k >= 0; --k)
+        for (std::int64_t b = 0; b < count; ++b) suffix[b * window + k] = Op::combine(at(k, b), suffix[b * window + k + 1]);
+    for (std::int64_t k = 1; k < window; ++k)
+        for (std::int64_t b = 0; b < count; ++b) at(k, b) = Op::combine(at(k - 1, b), at(k, b));
+    const auto outputs = [&](V* x, const V* before, auto stride) {  // x[k * stride]: prefix up to k
+        for (std::int64_t k = 0; k + 1 < window; ++k) x[k * stride] = Op::finish(Op::combine(before[k + 1], x[k * stride]), window);
+        x[(window - 1) * stride] = Op::finish(x[(window - 1) * stride], window);
+    };
+    for (std::int64_t b = 0; b < count; ++b) {
+        V* const x = &at(0, b);
+        // At the line's start there is no block before: any values do, NaN replaces them below.
+        const V* const before = b > 0 ? suffix + (b - 1) * window : s > 0 ? previous : suffix;
+        if (step == 1) outputs(x, before, std::integral_constant<std::int64_t, 1>{});
+        else outputs(x, before, step);
+    }
+    if (s == 0)  // the line's first window - 1 outputs: no window is full yet
+        for (std::int64_t k = 0; k + 1 < window; ++k) at(k, 0) = std::numeric_limits<V>::quiet_NaN();
+    std::copy_n(suffix + (count - 1) * window, window, previous);
 }
 
 /// Rolling windows ending at k in [begin, end) of `lanes` lines in place (van Herk /
