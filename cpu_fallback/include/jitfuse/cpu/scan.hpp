@@ -292,11 +292,18 @@ void roll_long_line(V* p, std::int64_t length, std::int64_t step, std::int64_t w
 
 /// The length of the pieces a line is cut into to share it over the threads: scan blocks, or
 /// whole rolling blocks of about rolling_buffer elements; 0 where it is not cut (long
-/// windows, whose suffixes kept per piece would pass 1/16 of the line).
+/// windows, whose suffixes kept per piece would pass 1/16 of the piece).
 template <class Op>
 std::int64_t line_segment(std::int64_t window) {
     if constexpr (Op::rolling) return window <= rolling_buffer / 16 ? rolling_buffer / window * window : 0;
     else return scan_block;
+}
+
+/// Is a line of `length` cut into at least 4 pieces (line_segment) to share it out?
+template <class Op>
+bool cuts_line(std::int64_t length, std::int64_t window) {
+    const std::int64_t segment = line_segment<Op>(window);
+    return segment > 0 && length >= 4 * segment;
 }
 
 /// Is `shape` one line along `axis` long enough for fused_line to share it out?
@@ -304,8 +311,7 @@ template <class Op, int R>
 bool long_single_line(const shape_t<R>& shape, int axis, std::int64_t window) {
     for (int d = 0; d < R; ++d)
         if (d != axis && shape[d] != 1) return false;
-    const std::int64_t segment = line_segment<Op>(window);
-    return segment > 0 && shape[axis] >= 4 * segment;
+    return cuts_line<Op>(shape[axis], window);
 }
 
 /// `out` = the scan (`Op`) of `e` when `out` is one long line along `axis` (long_single_line):
@@ -337,8 +343,8 @@ void scan_in_place(const array<V, R>& out, int axis, std::int64_t window) {
             return;
         }
     // Too few lines to keep the threads busy: split each line over the threads instead.
-    const std::int64_t segment = line_segment<Op>(window);
-    if (segment > 0 && lines.length >= 4 * segment && lines.count < num_threads()) {
+    if (cuts_line<Op>(lines.length, window) && lines.count < num_threads()) {
+        const std::int64_t segment = line_segment<Op>(window);
         const auto filled = [](std::int64_t, std::int64_t) {};
         for (std::int64_t g = 0; g < lines.count; ++g) {
             std::int64_t lanes = 0;
