@@ -132,6 +132,31 @@ std::string init_failure(const driver_api& api, result r) {
     }
 }
 
+/// Context `ctx` (of cuda:`index`) current on this thread while the scope lasts; the one
+/// current before comes back after, so that code around jitfuse (the CUDA runtime, other
+/// libraries) keeps its device. Asked each time rather than remembered: that code may switch
+/// contexts too.
+class context_scope {
+public:
+    context_scope(const driver_api& api, context ctx, int index) : api_(api) {
+        if (api.get_current(&previous_) != 0) previous_ = nullptr;
+        if (previous_ == ctx) return;
+        if (const result r = api.set_current(ctx))
+            throw device_error("cuCtxSetCurrent failed on cuda:" + std::to_string(index) + ": " + error_name(api, r));
+        switched_ = true;
+    }
+    ~context_scope() {
+        if (switched_) api_.set_current(previous_);
+    }
+    context_scope(const context_scope&) = delete;
+    context_scope& operator=(const context_scope&) = delete;
+
+private:
+    const driver_api& api_;
+    context previous_ = nullptr;
+    bool switched_ = false;
+};
+
 /// Sets up GPU `i`'s context, stream and pool; returns why it cannot, or "".
 std::string open_gpu(const driver_api& api, int i, gpu_state& g) {
     device_handle dev = 0;
@@ -151,8 +176,12 @@ std::string open_gpu(const driver_api& api, int i, gpu_state& g) {
     g.info.name = name;
     g.info.arch = "sm_" + std::to_string(major) + std::to_string(minor);
     if (result r = api.primary_context_retain(&g.ctx, dev)) return fail("cuDevicePrimaryCtxRetain", r);
-    if (result r = api.set_current(g.ctx)) return fail("cuCtxSetCurrent", r);
-    if (result r = api.stream_create(&g.queue, stream_non_blocking)) return fail("cuStreamCreate", r);
+    try {
+        const context_scope scope(api, g.ctx, i);
+        if (result r = api.stream_create(&g.queue, stream_non_blocking)) return fail("cuStreamCreate", r);
+    } catch (const device_error& e) {
+        return e.what();
+    }
     // Freed memory stays in the pool for the next allocation instead of going back to the
     // driver at every synchronization: allocations then cost what a cached allocator costs.
     memory_pool pool = nullptr;
@@ -246,22 +275,22 @@ runtime& instance() {
     return rt;
 }
 
-/// GPU `index`, its context current on this thread.
-gpu_state& use(int index) {
+/// GPU `index`, checked to exist and be usable.
+gpu_state& gpu_at(int index) {
     runtime& rt = instance();
     if (!rt.reason.empty()) throw device_error("cannot use cuda:" + std::to_string(index) + ": " + rt.reason);
     if (index < 0 || index >= static_cast<int>(rt.gpus.size()))
         throw device_error("cuda:" + std::to_string(index) + " does not exist: this machine has " +
                            std::to_string(rt.gpus.size()) + " usable GPU" + (rt.gpus.size() == 1 ? "" : "s"));
-    gpu_state& g = *rt.gpus[index];
-    // Asked each time rather than remembered: code around jitfuse may switch contexts too.
-    context current = nullptr;
-    if (rt.api.get_current(&current) != 0 || current != g.ctx) {
-        if (const result r = rt.api.set_current(g.ctx))
-            throw device_error("cuCtxSetCurrent failed on cuda:" + std::to_string(index) + ": " + error_name(rt.api, r));
-    }
-    return g;
+    return *rt.gpus[index];
 }
+
+/// GPU `index`, its context current on this thread while this lasts.
+struct current_gpu {
+    gpu_state& state;
+    context_scope scope;
+    explicit current_gpu(int index) : state(gpu_at(index)), scope(instance().api, state.ctx, index) {}
+};
 
 /// Turns a failed driver call into the matching jitfuse error.
 void check(result r, const char* call, int index) {
@@ -295,10 +324,11 @@ const std::string& unavailable_reason() { return instance().reason; }
 
 int gpu_count() { return static_cast<int>(instance().gpus.size()); }
 
-const gpu_info& gpu(int index) { return use(index).info; }
+const gpu_info& gpu(int index) { return gpu_at(index).info; }
 
 void* allocate(std::size_t bytes, int index) {
-    gpu_state& g = use(index);
+    const current_gpu current(index);
+    gpu_state& g = current.state;
     if (bytes == 0) return nullptr;
     device_pointer p = 0;
     const result r = instance().api.alloc_async(&p, bytes, g.queue);
@@ -315,7 +345,8 @@ void* allocate(std::size_t bytes, int index) {
 void release(void* p, int index) noexcept {
     if (!p) return;
     try {
-        gpu_state& g = use(index);
+        const current_gpu current(index);
+    gpu_state& g = current.state;
         instance().api.free_async(reinterpret_cast<device_pointer>(p), g.queue);
     } catch (const error&) {
         // The context is gone (a kernel faulted): its memory went with it.
@@ -324,7 +355,8 @@ void release(void* p, int index) noexcept {
 
 void copy_to_device(void* destination, const void* source, std::size_t bytes, int index) {
     if (bytes == 0) return;
-    gpu_state& g = use(index);
+    const current_gpu current(index);
+    gpu_state& g = current.state;
     check(instance().api.copy_to_device(reinterpret_cast<device_pointer>(destination), source, bytes, g.queue),
           "cuMemcpyHtoDAsync", index);
     // The driver documents no point before the stream reaches the copy at which `source` may
@@ -334,20 +366,23 @@ void copy_to_device(void* destination, const void* source, std::size_t bytes, in
 
 void copy_to_host(void* destination, const void* source, std::size_t bytes, int index) {
     if (bytes == 0) return synchronize(index);
-    gpu_state& g = use(index);
+    const current_gpu current(index);
+    gpu_state& g = current.state;
     check(instance().api.copy_to_host(destination, reinterpret_cast<device_pointer>(source), bytes, g.queue),
           "cuMemcpyDtoHAsync", index);
     synchronize(index);
 }
 
 void synchronize(int index) {
-    gpu_state& g = use(index);
+    const current_gpu current(index);
+    gpu_state& g = current.state;
     check(instance().api.stream_synchronize(g.queue), "cuStreamSynchronize", index);
 }
 
 void launch(const kernel_binary& binary, const kernel_entry& kernel, kernel_args& args, const launch_shape& shape, int index) {
     check_arguments(args, kernel);
-    gpu_state& g = use(index);
+    const current_gpu current(index);
+    gpu_state& g = current.state;
     function f = nullptr;
     {
         std::lock_guard lock(g.modules_mutex);
@@ -361,7 +396,8 @@ void launch(const kernel_binary& binary, const kernel_entry& kernel, kernel_args
 }
 
 int resident_blocks(const kernel_binary& binary, const kernel_entry& kernel, int threads, int index) {
-    gpu_state& g = use(index);
+    const current_gpu current(index);
+    gpu_state& g = current.state;
     std::lock_guard lock(g.modules_mutex);
     loaded_function& f = kernel_function(g, binary, kernel.name, index);
     const auto [at, fresh] = f.resident_blocks.try_emplace(threads, 0);

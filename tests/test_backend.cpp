@@ -7,6 +7,7 @@
 // of the kernel ABI), and their results compared with plain loops (scripts/gpu_check.sh runs
 // them, under compute-sanitizer too).
 #include <doctest/doctest.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cmath>
@@ -88,6 +89,25 @@ TEST_SUITE("backend") {
         if (!gpu_usable()) return;
         CHECK_THROWS_WITH_AS((void)cuda::gpu(cuda::gpu_count()), doctest::Contains("does not exist"), jf::device_error);
         CHECK_THROWS_AS((void)cuda::gpu(-1), jf::device_error);
+    }
+
+    TEST_CASE("GPU work leaves the thread's current CUDA context as it found it") {
+        if (!gpu_usable()) return;
+        // The driver jitfuse loaded; through it the test plays the code around jitfuse (the
+        // CUDA runtime picks its device from the current context).
+        void* const driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+        REQUIRE(driver);
+        const auto set_current = reinterpret_cast<int (*)(void*)>(dlsym(driver, "cuCtxSetCurrent"));
+        const auto get_current = reinterpret_cast<int (*)(void**)>(dlsym(driver, "cuCtxGetCurrent"));
+        REQUIRE((set_current && get_current));
+        REQUIRE(set_current(nullptr) == 0);
+        const jf::array<float> a = jf::arange<float>(100, jf::device::cuda(0));
+        CHECK(jf::sum(a * 2.0f).item() == 9900.0f);
+        CHECK(a.to_host()[99] == 99.0f);
+        void* current = driver;
+        REQUIRE(get_current(&current) == 0);
+        CHECK(current == nullptr);
+        dlclose(driver);
     }
 
     TEST_CASE("a fused elementwise kernel launched on the GPU matches a plain loop") {

@@ -117,6 +117,26 @@ TEST_SUITE("codegen") {
         CHECK(served() == 17);
     }
 
+    TEST_CASE("strict kernels keep a * b + c two roundings, as the CPU does; fast math may fuse them") {
+        if (!nvrtc_usable()) return;
+        jf::array<float> x = jf::arange<float>(100), y = jf::ones<float>(100);
+        jf::array<double, 2> d = jf::ones<double, 2>({5, 6});
+        const auto ptx = [](const std::string& source, bool fast_math) {
+            return jf::detail::nvrtc_compile(source, "sm_90", jf::detail::nvrtc_options(fast_math), true).ptx;
+        };
+        // A map, the fold of a reduction and a strided double map: each multiplies and adds.
+        // In PTX a multiply is fused already (fma.rn), or may be by ptxas (a bare mul.f32), or
+        // may not (mul.rn.f32).
+        for (const std::string& source : {jf::explain(x * y + 2.0f).source, jf::explain(jf::sum(x * y)).source,
+                                          jf::explain(d.transpose() * d.transpose() - 1.0).source}) {
+            const std::string strict = ptx(source, false), fast = ptx(source, true);
+            CHECK(strict.find("mul.rn.f") != std::string::npos);
+            CHECK(strict.find("fma.rn.f") == std::string::npos);
+            CHECK(strict.find("mul.f") == std::string::npos);
+            CHECK((fast.find("fma.rn.f") != std::string::npos || fast.find("mul.f") != std::string::npos));
+        }
+    }
+
     TEST_CASE("a rejected source is a compile_error with the numbered source and the log") {
         if (!nvrtc_usable()) return;
         const std::string bad = "#include \"jitfuse/prelude.cuh\"\nextern \"C\" __global__ void k() { undefined_thing(); }\n";
