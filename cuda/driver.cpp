@@ -58,6 +58,7 @@ constexpr int pool_release_threshold = 4;
 
 struct driver_api {
     result (*init)(unsigned);
+    result (*driver_version)(int*);
     result (*get_error_name)(result, const char**);
     result (*get_error_string)(result, const char**);
     result (*device_count)(int*);
@@ -175,6 +176,8 @@ std::string open_gpu(const driver_api& api, int i, gpu_state& g) {
     if (result r = api.device_name(name, sizeof(name) - 1, dev)) return fail("cuDeviceGetName", r);
     g.info.name = name;
     g.info.arch = "sm_" + std::to_string(major) + std::to_string(minor);
+    if (std::string why = nvrtc_arch_refusal(g.info.arch); !why.empty())
+        return "cuda:" + std::to_string(i) + " (" + g.info.name + ", " + g.info.arch + "): " + why;
     if (result r = api.primary_context_retain(&g.ctx, dev)) return fail("cuDevicePrimaryCtxRetain", r);
     try {
         const context_scope scope(api, g.ctx, i);
@@ -214,6 +217,7 @@ runtime probe() {
     driver_api& a = rt.api;
     std::string& m = rt.reason;
     resolve_in(lib, "cuInit", a.init, m);
+    resolve_in(lib, "cuDriverGetVersion", a.driver_version, m);
     resolve_in(lib, "cuGetErrorName", a.get_error_name, m);
     resolve_in(lib, "cuGetErrorString", a.get_error_string, m);
     resolve_in(lib, "cuDeviceGetCount", a.device_count, m);
@@ -254,6 +258,14 @@ runtime probe() {
     }
     if (const std::string why = nvrtc_unavailable_reason(); !why.empty()) {
         m = "kernels cannot be compiled: " + why;
+        return rt;
+    }
+    // A CUBIN loads on a driver of its NVRTC's major version or newer (minor versions are
+    // compatible both ways).
+    if (int version = 0; a.driver_version(&version) == 0 && version / 1000 < nvrtc_major_version()) {
+        m = "the CUDA driver supports CUDA " + std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10) +
+            ", older than NVRTC " + nvrtc_version() + ", whose kernels it cannot load (update the driver, or put an NVRTC " +
+            std::to_string(version / 1000) + " first on the library path)";
         return rt;
     }
     for (int i = 0; i < count; ++i) {

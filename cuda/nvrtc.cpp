@@ -34,6 +34,8 @@ struct nvrtc_api {
     status (*get_cubin)(nvrtc_program, char*);
     status (*get_ptx_size)(nvrtc_program, std::size_t*);
     status (*get_ptx)(nvrtc_program, char*);
+    status (*num_supported_archs)(int*);
+    status (*supported_archs)(int*);
     std::string missing;  // why it could not be loaded; empty when loaded
 };
 
@@ -74,6 +76,8 @@ nvrtc_api load() {
     resolve_in(lib, "nvrtcGetCUBIN", api.get_cubin, m);
     resolve_in(lib, "nvrtcGetPTXSize", api.get_ptx_size, m);
     resolve_in(lib, "nvrtcGetPTX", api.get_ptx, m);
+    resolve_in(lib, "nvrtcGetNumSupportedArchs", api.num_supported_archs, m);
+    resolve_in(lib, "nvrtcGetSupportedArchs", api.supported_archs, m);
     return api;
 #endif
 }
@@ -126,6 +130,22 @@ std::pair<int, int> loaded_version() {
 std::string nvrtc_version() {
     const auto [major, minor] = loaded_version();
     return std::to_string(major) + "." + std::to_string(minor);
+}
+
+int nvrtc_major_version() { return loaded_version().first; }
+
+std::string nvrtc_arch_refusal(std::string_view arch) {
+    const nvrtc_api& a = require_api();
+    int count = 0;
+    check(a, a.num_supported_archs(&count), "nvrtcGetNumSupportedArchs");
+    std::vector<int> archs(static_cast<std::size_t>(count));
+    if (count > 0) check(a, a.supported_archs(archs.data()), "nvrtcGetSupportedArchs");
+    for (const int sm : archs)
+        if (arch == "sm_" + std::to_string(sm)) return {};
+    std::string known;
+    if (!archs.empty())
+        known = " (it knows sm_" + std::to_string(archs.front()) + " to sm_" + std::to_string(archs.back()) + ")";
+    return "NVRTC " + nvrtc_version() + " cannot compile for " + std::string(arch) + known;
 }
 
 std::vector<std::string> nvrtc_options(bool fast_math) {

@@ -70,10 +70,13 @@ thread_local context* current = nullptr;
 // One kernel runs at a time: a kernel's statics are the running block's shared memory.
 std::mutex launch_mutex;
 
-int device_count() {
-    const char* n = std::getenv("JITFUSE_EMULATED_GPUS");
-    return n && *n ? std::atoi(n) : 1;
+/// The integer in environment variable `name`, else `fallback`.
+int setting(const char* name, int fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? std::atoi(v) : fallback;
 }
+
+int device_count() { return setting("JITFUSE_EMULATED_GPUS", 1); }
 
 std::vector<std::unique_ptr<context>>& contexts() {
     static auto& all = *new std::vector<std::unique_ptr<context>>([] {
@@ -134,6 +137,11 @@ result cuGetExportTable(const void** table, const void*) {
     return not_supported;
 }
 
+result cuDriverGetVersion(int* version) {
+    *version = setting("JITFUSE_EMULATED_DRIVER_VERSION", 13000);
+    return success;
+}
+
 result cuGetErrorName(result r, const char** name) {
     *name = name_of(r);
     return *name ? success : invalid_value;
@@ -158,8 +166,9 @@ result cuDeviceGetAttribute(int* value, int attribute, int device) {
     switch (attribute) {
         case 16: *value = 4; return success;   // multiprocessors
         case 39: *value = 2048; return success;  // threads resident per multiprocessor
-        case 75: *value = 9; return success;   // compute capability: what the codegen check compiles for
-        case 76: *value = 0; return success;
+        // The compute capability: by default what the codegen check compiles for.
+        case 75: *value = setting("JITFUSE_EMULATED_ARCH", 90) / 10; return success;
+        case 76: *value = setting("JITFUSE_EMULATED_ARCH", 90) % 10; return success;
         default: return invalid_value;
     }
 }

@@ -87,6 +87,8 @@ status nvrtcGetProgramLogSize(program p, std::size_t* size) {
 status nvrtcGetProgramLog(program p, char* log) { return real<status (*)(program, char*)>("nvrtcGetProgramLog")(p, log); }
 status nvrtcGetPTXSize(program p, std::size_t* size) { return real<status (*)(program, std::size_t*)>("nvrtcGetPTXSize")(p, size); }
 status nvrtcGetPTX(program p, char* ptx) { return real<status (*)(program, char*)>("nvrtcGetPTX")(p, ptx); }
+status nvrtcGetNumSupportedArchs(int* count) { return real<status (*)(int*)>("nvrtcGetNumSupportedArchs")(count); }
+status nvrtcGetSupportedArchs(int* archs) { return real<status (*)(int*)>("nvrtcGetSupportedArchs")(archs); }
 
 status nvrtcGetCUBINSize(program p, std::size_t* size) {
     std::lock_guard lock(images_mutex);

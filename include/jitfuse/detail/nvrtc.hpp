@@ -30,4 +30,10 @@ std::string nvrtc_unavailable_reason();
 /// "major.minor" of the NVRTC in use.
 std::string nvrtc_version();
 
+/// The major version of the NVRTC in use (its CUBINs need a driver of at least that major).
+int nvrtc_major_version();
+
+/// Empty when NVRTC can compile for `arch` ("sm_90"), else why not (the archs it knows).
+std::string nvrtc_arch_refusal(std::string_view arch);
+
 }  // namespace jitfuse::detail
