@@ -135,11 +135,14 @@ std::string nvrtc_version() {
 int nvrtc_major_version() { return loaded_version().first; }
 
 std::string nvrtc_arch_refusal(std::string_view arch) {
-    const nvrtc_api& a = require_api();
-    int count = 0;
-    check(a, a.num_supported_archs(&count), "nvrtcGetNumSupportedArchs");
-    std::vector<int> archs(static_cast<std::size_t>(count));
-    if (count > 0) check(a, a.supported_archs(archs.data()), "nvrtcGetSupportedArchs");
+    static const std::vector<int> archs = [] {  // ascending
+        const nvrtc_api& a = require_api();
+        int count = 0;
+        check(a, a.num_supported_archs(&count), "nvrtcGetNumSupportedArchs");
+        std::vector<int> known(static_cast<std::size_t>(count));
+        if (count > 0) check(a, a.supported_archs(known.data()), "nvrtcGetSupportedArchs");
+        return known;
+    }();
     for (const int sm : archs)
         if (arch == "sm_" + std::to_string(sm)) return {};
     std::string known;

@@ -6,6 +6,7 @@
 
 #include "jitfuse/detail/gpu_eval.hpp"
 #include "jitfuse/detail/kernel_cache.hpp"
+#include "jitfuse/detail/nvrtc.hpp"
 #include "jitfuse/error.hpp"
 
 namespace jitfuse::detail {
@@ -40,10 +41,17 @@ gpu_geometry explained_gpu() {
 }
 
 void compile_into_caches(const generated_source& src, std::string_view arch) {
-    if (arch == "native")
-        throw device_error("precompile(..., \"native\") needs a GPU to ask its architecture; name one "
-                           "(\"sm_90\") to compile without a GPU");
-    compiled_binary(src, arch);
+    if (arch != "native") {
+        if (const std::string why = nvrtc_arch_refusal(arch); !why.empty()) throw device_error(why);
+        compiled_binary(src, arch);
+        return;
+    }
+    // The default device's GPU, else the first.
+    const device dev = default_device();
+    if (dev.is_cpu() && cuda::gpu_count() == 0)
+        throw device_error("precompile(..., \"native\") compiles for this machine's GPU, and none is usable (" +
+                           cuda::unavailable_reason() + "); name an arch (\"sm_90\") to compile without a GPU");
+    compiled_binary(src, cuda::gpu(dev.is_cpu() ? 0 : dev.index()).arch);
 }
 
 }  // namespace jitfuse::detail
