@@ -4,7 +4,9 @@
 #  1. the "backend" test suite: kernels launched through the driver with hand-packed arguments,
 #     and the GPU evaluator (arrays on cuda:0) against the CPU; it fails instead of skipping
 #     when no GPU is usable;
-#  2. the same under compute-sanitizer (memcheck), when installed;
+#  2. the same under compute-sanitizer, when installed: memcheck (out-of-bounds reads and
+#     writes), racecheck (shared-memory hazards) and synccheck (barriers), the faults the
+#     emulated GPU cannot show;
 #  3. the whole suite with JITFUSE_DEVICE=cuda (arrays made without a device go to cuda:0); it
 #     passes on the emulated GPU in CI (ctest unit-emulated-gpu-suite), so a failure here is a
 #     difference of the real GPU (its math, its compiler, timing) or a bug the emulator cannot
@@ -28,8 +30,10 @@ echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
 echo "--- jitfuse-tests -ts=backend"
 JITFUSE_REQUIRE_GPU=1 build/default/jitfuse-tests -ts=backend || status=$?
 if command -v compute-sanitizer >/dev/null 2>&1; then
-    echo "--- compute-sanitizer --tool memcheck jitfuse-tests -ts=backend"
-    JITFUSE_REQUIRE_GPU=1 compute-sanitizer --tool memcheck --error-exitcode 1 build/default/jitfuse-tests -ts=backend || status=$?
+    for tool in memcheck racecheck synccheck; do
+        echo "--- compute-sanitizer --tool $tool jitfuse-tests -ts=backend"
+        JITFUSE_REQUIRE_GPU=1 compute-sanitizer --tool "$tool" --error-exitcode 1 build/default/jitfuse-tests -ts=backend || status=$?
+    done
 fi
 echo "--- JITFUSE_DEVICE=cuda jitfuse-tests -tse=scale"
 suite_log=$(mktemp)
