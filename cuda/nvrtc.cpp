@@ -5,6 +5,8 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -132,6 +134,18 @@ std::string nvrtc_version() {
     return std::to_string(major) + "." + std::to_string(minor);
 }
 
+namespace {
+/// 90 for "sm_90", "sm_90a" or "sm_90f" (arch- and family-specific variants); 0 for anything else.
+int arch_number(std::string_view arch) {
+    if (!arch.starts_with("sm_")) return 0;
+    int sm = 0;
+    const char* const last = arch.data() + arch.size();
+    const auto [end, ec] = std::from_chars(arch.data() + 3, last, sm);
+    const bool variant = end + 1 == last && (*end == 'a' || *end == 'f');
+    return ec == std::errc{} && (end == last || variant) ? sm : 0;
+}
+}  // namespace
+
 int nvrtc_major_version() { return loaded_version().first; }
 
 std::string nvrtc_arch_refusal(std::string_view arch) {
@@ -143,8 +157,7 @@ std::string nvrtc_arch_refusal(std::string_view arch) {
         if (count > 0) check(a, a.supported_archs(known.data()), "nvrtcGetSupportedArchs");
         return known;
     }();
-    for (const int sm : archs)
-        if (arch == "sm_" + std::to_string(sm)) return {};
+    if (const int sm = arch_number(arch); sm > 0 && std::find(archs.begin(), archs.end(), sm) != archs.end()) return {};
     std::string known;
     if (!archs.empty())
         known = " (it knows sm_" + std::to_string(archs.front()) + " to sm_" + std::to_string(archs.back()) + ")";

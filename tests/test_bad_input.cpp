@@ -253,6 +253,8 @@ TEST_CASE("bad input: precompile for an arch NVRTC does not know names the archs
     const jf::array<float> x = jf::arange<float>(4);
     expect_error<jf::device_error>([&] { jf::precompile(x * 2.0f, "sm_20"); }, {"cannot compile for sm_20 (it knows sm_"});
     expect_error<jf::device_error>([&] { jf::precompile(x * 2.0f, {"sm_90", "volta"}); }, {"cannot compile for volta"});
+    expect_error<jf::device_error>([&] { jf::precompile(x * 2.0f, "sm_90b"); }, {"cannot compile for sm_90b"});
+    jf::precompile(x * 2.0f, "sm_90a");  // the arch-specific variant is known
 }
 
 TEST_CASE("bad input: an allocation that cannot succeed is out_of_memory and the process goes on") {
