@@ -27,8 +27,9 @@
 // Only what this file calls: the expression templates live in the workload files.
 #include <jitfuse/cpu/thread_pool.hpp>
 #include <jitfuse/cpu/vector_math.hpp>
+#include <jitfuse/detail/cuda_driver.hpp>
 #include <jitfuse/detail/nvrtc.hpp>
-#include <jitfuse/device.hpp>
+#include <jitfuse/jitfuse.hpp>
 
 #include "compile_latency.hpp"
 #include "digest.hpp"
@@ -165,12 +166,16 @@ double elapsed_ms(clock_type::time_point t0) {
 /// Per-call milliseconds of `fn`, `repeats` times. Calls are batched until a repeat lasts
 /// `min_ms`, so that microsecond calls are measured above the clock's resolution: the batch
 /// doubles until the faster of two tries lasts that long (a call stalled by the scheduler
-/// does not set the batch).
-std::pair<std::vector<double>, int> time_calls(const std::function<void()>& fn, int repeats, double min_ms) {
-    fn();  // warm up: page faults, thread start-up, kernel planning
+/// does not set the batch). `finish` ends each batch, timed (waiting for a GPU: its launches
+/// are asynchronous, so they overlap as in a program that queues pass after pass).
+std::pair<std::vector<double>, int> time_calls(const std::function<void()>& fn, int repeats, double min_ms,
+                                               const std::function<void()>& finish = [] {}) {
+    fn();  // warm up: page faults, thread start-up, kernel planning and compiling
+    finish();
     const auto batch = [&](int calls) {
         const auto t0 = clock_type::now();
         for (int c = 0; c < calls; ++c) fn();
+        finish();
         return elapsed_ms(t0);
     };
     int calls = 1;
@@ -229,19 +234,55 @@ public:
             auto [ms, calls] = time_calls(v.run, opt_.repeats, min_ms);
             const double digest = p.digest();
             if (!reference) reference = digest;
-            const double diff = std::fabs(digest - *reference) / std::max(std::fabs(*reference), 1e-30);
-            const bool agrees = diff <= w.tolerance || digest == *reference;
-            char check[64];
-            std::snprintf(check, sizeof check, agrees ? "ok" : "MISMATCH %.1e", diff);
             results_.push_back({section, w.name, v.name, v.kind, "jitfuse-bench", "cpu", n, p.shape,
-                                w.bytes_per_element * double(n), calls, std::move(ms), check});
+                                w.bytes_per_element * double(n), calls, std::move(ms), agreement(digest, *reference, w.tolerance)});
         }
         specs_.push_back({section, w.name, n, p.shape, p.params, min_ms, reference.value_or(0), w.tolerance});
 #ifdef JITFUSE_BENCH_CUDA
         if (section == "suite" && p.host_inputs.size() == 2) run_cuda(w, p, n, reference.value_or(0));
 #endif
+        if (jf::detail::cuda::gpu_count() > 0) run_on_gpu(section, w, elements, min_ms, reference.value_or(0));
         if (progress) std::fprintf(stderr, "%60s\r", "");
     }
+
+    /// jitfuse's variants of `w` with their data on cuda:0 ("@cuda" rows: made while the
+    /// default device is cuda:0), each batch of calls timed until the GPU has finished it, and
+    /// checked against the CPU's output. The OpenMP loops are left out: they read host memory.
+    void run_on_gpu(const std::string& section, const bench::workload& w, std::int64_t elements, double min_ms,
+                    double reference) {
+        jf::settings& cfg = jf::config();
+        const std::string saved = cfg.device;
+        cfg.device = "cuda:0";
+        try {
+            gpu_ = jf::detail::cuda::gpu(0).name;
+            const bench::prepared p = w.prepare(elements);
+            std::int64_t n = 1;
+            for (const auto extent : p.shape) n *= extent;
+            for (const auto& v : p.variants) {
+                if (v.kind == "baseline") continue;
+                auto [ms, calls] = time_calls(v.run, opt_.repeats, min_ms, [] { jf::synchronize(); });
+                results_.push_back({section, w.name, v.name + " @cuda", v.kind, "jitfuse-bench", "cuda", n, p.shape,
+                                    w.bytes_per_element * double(n), calls, std::move(ms),
+                                    agreement(p.digest(), reference, w.tolerance)});
+            }
+        } catch (...) {
+            cfg.device = saved;
+            throw;
+        }
+        cfg.device = saved;
+    }
+
+    /// "ok" when `digest` agrees with the first variant's, else how far off it is.
+    static std::string agreement(double digest, double reference, double tolerance) {
+        const double diff = std::fabs(digest - reference) / std::max(std::fabs(reference), 1e-30);
+        if (diff <= tolerance || digest == reference) return "ok";
+        char check[64];
+        std::snprintf(check, sizeof check, "MISMATCH %.1e", diff);
+        return check;
+    }
+
+    /// The GPU jitfuse's own rows ran on, if they did.
+    const std::string& gpu() const { return gpu_; }
 
 #ifdef JITFUSE_BENCH_CUDA
     /// The hand-written CUDA, Thrust and CUB versions of `w` on the same inputs ("@cuda" rows).
@@ -254,11 +295,8 @@ public:
         cuda_device_ = bench::cuda::device_description();
         for (auto& t : bench::cuda::run(w.name, p.host_inputs[0], p.host_inputs[1], n, opt_.repeats)) {
             const double digest = bench::digest_of(t.output.data(), static_cast<std::int64_t>(t.output.size()));
-            const double diff = std::fabs(digest - reference) / std::max(std::fabs(reference), 1e-30);
-            char check[64];
-            std::snprintf(check, sizeof check, diff <= w.tolerance ? "ok" : "MISMATCH %.1e", diff);
             results_.push_back({"suite", w.name, t.variant + " @cuda", "baseline", "jitfuse-bench", "cuda", n, p.shape,
-                                w.bytes_per_element * double(n), 1, std::move(t.ms), check});
+                                w.bytes_per_element * double(n), 1, std::move(t.ms), agreement(digest, reference, w.tolerance)});
         }
     }
 #endif
@@ -349,8 +387,9 @@ public:
                         m->gbps() && copy > 0 ? (fixed(100 * *m->gbps() / copy, 0) + "%").c_str() : "-",
                         ref ? (fixed(m->median() / *ref, 2) + "x").c_str() : "-", m->check.c_str());
         }
-        std::puts("\n'vs jitfuse' = this variant's time / jitfuse's: above 1 means jitfuse is faster. GB/s counts the\n"
-                  "bytes one pass must move (inputs once, outputs once); '% copy' is against this run's copy.");
+        std::puts("\n'vs jitfuse' = this variant's time / jitfuse's on the same device: above 1 means jitfuse is\n"
+                  "faster. GB/s counts the bytes one pass must move (inputs once, outputs once); '% copy' is against\n"
+                  "this run's fastest copy on the same device.");
         for (const auto& loss : losses()) std::printf("jitfuse is slower: %s\n", loss.c_str());
     }
 
@@ -481,6 +520,7 @@ private:
     std::vector<std::string> notes_;
     nlohmann::json versions_ = nlohmann::json::object();
     std::string cuda_device_;  ///< where the CUDA baselines ran, if they did
+    std::string gpu_;          ///< where jitfuse's @cuda rows ran, if they did
 };
 
 nlohmann::json versions(const runner& r) {
@@ -492,6 +532,7 @@ nlohmann::json versions(const runner& r) {
 #endif
     v["peers"] = r.peer_versions();
     if (!r.cuda_device().empty()) v["cuda_device"] = r.cuda_device();
+    if (!r.gpu().empty()) v["jitfuse_gpu"] = r.gpu();
     return v;
 }
 
@@ -512,6 +553,9 @@ int main(int argc, char** argv) try {
     bench::omp_use_threads(threads);
 #endif
     std::printf("%s\n", jf::backend_info().c_str());
+    if (jf::detail::cuda::gpu_count() > 0)
+        std::printf("jitfuse runs every workload on the CPU and on cuda:0 (%s): the '@cuda' rows\n",
+                    jf::detail::cuda::gpu(0).name.c_str());
     std::printf("%s suite: %lld elements per workload, median of %d repeats, %d threads, load average %s\n",
                 opt.quick ? "quick" : "full", static_cast<long long>(opt.n), opt.repeats, threads, load_before.c_str());
 

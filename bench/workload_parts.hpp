@@ -29,11 +29,32 @@ inline double unit_hash(std::uint64_t i, std::uint64_t seed) {
     return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
 }
 
-template <class Array>
-void fill_uniform(Array& a, double lo, double hi, std::uint64_t seed) {
-    auto* p = a.data();
-    using T = std::remove_pointer_t<decltype(p)>;
+/// `a`'s values as a host array: `a` itself on the CPU, else a copy (which `a = host` writes back).
+template <class T, int R>
+jf::array<T, R> on_host(const jf::array<T, R>& a) {
+    return a.device().is_cpu() ? a : a.to(jf::device::cpu());
+}
+
+/// Writes `host` (from on_host) back into `a` when they are not one buffer.
+template <class T, int R>
+void store(jf::array<T, R>& a, const jf::array<T, R>& host) {
+    if (!a.device().is_cpu()) a = host.to(a.device());
+}
+
+/// Fills `a` (on any device) with values in [lo, hi).
+template <class T, int R>
+void fill_uniform(jf::array<T, R>& a, double lo, double hi, std::uint64_t seed) {
+    const jf::array<T, R> host = on_host(a);
+    T* const p = host.data();
     for (std::int64_t i = 0; i < a.size(); ++i) p[i] = static_cast<T>(lo + (hi - lo) * unit_hash(i, seed));
+    store(a, host);
+}
+
+/// digest_of the values of `a` (on any device).
+template <class T, int R>
+double digest_of(const jf::array<T, R>& a) {
+    const jf::array<T, R> host = on_host(a);
+    return digest_of(host.data(), host.size());
 }
 
 /// The side of the square grid closest to `elements` cells.

@@ -16,14 +16,18 @@ struct vectors {
         fill_uniform(x, 0, 4, 1);
         fill_uniform(y, 0, 1, 2);
     }
+    /// x and y for the GPU baselines, when they are on the CPU.
+    std::vector<const float*> host_inputs() const {
+        if (!x.device().is_cpu()) return {};
+        return {x.data(), y.data()};
+    }
 };
 
 /// A workload over `vectors` whose output is z.
 prepared over_vectors(std::int64_t n, nlohmann::json params,
                       const std::function<std::vector<variant>(const std::shared_ptr<vectors>&)>& variants) {
     const auto v = std::make_shared<vectors>(n);
-    return {{n}, std::move(params), variants(v), [v] { return digest_of(v->z.data(), v->z.size()); },
-            {v->x.data(), v->y.data()}};
+    return {{n}, std::move(params), variants(v), [v] { return digest_of(v->z); }, v->host_inputs()};
 }
 
 workload copy() {
@@ -83,7 +87,7 @@ workload dot() {
                     {"openmp -ffast-math", "baseline", [v] { v->sink = omp_dot(v->x.data(), v->y.data(), v->x.size()); }},
 #endif
                 };
-                return prepared{{n}, {}, std::move(variants), [v] { return double(v->sink); }, {v->x.data(), v->y.data()}};
+                return prepared{{n}, {}, std::move(variants), [v] { return double(v->sink); }, v->host_inputs()};
             }};
 }
 

@@ -38,10 +38,13 @@ workload ndvi() {
         explicit raster(const grid_shape& s) : red(s), nir(s), out(s) {
             fill_uniform(red, 0, 10000, 3);
             fill_uniform(nir, 0, 10000, 4);
+            const auto r = on_host(red), n = on_host(nir);
             for (std::int64_t i = 0; i < red.size(); ++i) {
-                if (i % 97 == 0) red.data()[i] = nodata;
-                if (i % 89 == 0) red.data()[i] = nir.data()[i] = 0;
+                if (i % 97 == 0) r.data()[i] = nodata;
+                if (i % 89 == 0) r.data()[i] = n.data()[i] = 0;
             }
+            store(red, r);
+            store(nir, n);
         }
     };
     return {"ndvi", "NDVI of uint16 red/NIR bands, nodata -> NaN", 8, 1e-5, false, 1, [](std::int64_t elements) {
@@ -68,7 +71,7 @@ workload ndvi() {
 #endif
                 };
                 return prepared{{side, side}, {{"nodata", nodata}}, std::move(variants),
-                                [g] { return digest_of(g->out.data(), g->out.size()); }};
+                                [g] { return digest_of(g->out); }};
             }};
 }
 
@@ -78,7 +81,7 @@ struct grid_pair {
     grid_pair(const grid_shape& s, double lo, double hi, std::uint64_t seed) : in(s), out(s) {
         fill_uniform(in, lo, hi, seed);
     }
-    double digest() const { return digest_of(out.data(), out.size()); }
+    double digest() const { return digest_of(out); }
 };
 
 workload heat() {
@@ -167,7 +170,7 @@ workload column_sums() {
 #endif
                 };
                 return prepared{{rows, tall_cols}, {}, std::move(variants),
-                                [t] { return digest_of(t->sums.data(), tall_cols); }};
+                                [t] { return digest_of(t->sums); }};
             }};
 }
 
@@ -196,7 +199,7 @@ workload mandelbrot_set() {
                 return prepared{{side, side},
                                 {{"max_iter", max_iter}, {"x_range", {x0, x1}}, {"y_range", {y0, y1}}},
                                 std::move(variants),
-                                [p] { return digest_of(p->out.data(), p->out.size()); }};
+                                [p] { return digest_of(p->out); }};
             }};
 }
 
