@@ -101,7 +101,8 @@ const char* to_string(entry_status s) {
 fingerprint cache_key(std::string_view source, const compile_target& target) {
     std::string material;
     for (std::string_view part : {magic, std::string_view(JITFUSE_VERSION_STRING), std::string_view(target.nvrtc),
-                                  std::string_view(target.arch), std::string_view(target.options), source}) {
+                                  std::string_view(target.arch), std::string_view(target.options),
+                                  std::string_view(target.headers), source}) {
         material += part;
         material += '\0';
     }

@@ -89,6 +89,15 @@ std::string joined(const std::vector<std::string>& parts) {
     return out;
 }
 
+}  // namespace
+
+compile_target compile_target_for(std::string_view arch, bool fast_math) {
+    static const std::string prelude = fingerprint_of(device_prelude()).hex();
+    return {std::string(arch), joined(nvrtc_options(fast_math)), nvrtc_version(), prelude};
+}
+
+namespace {
+
 /// The kernel from the disk cache, or null with the reason it was not there.
 kernel_binary from_disk(const disk_cache& disk, const generated_source& src, const compile_target& target,
                         std::string& why) {
@@ -125,8 +134,7 @@ kernel_binary compiled_binary(const generated_source& src, std::string_view arch
         c.memory_cache_hits.fetch_add(1, std::memory_order_relaxed);
         return s->binary;
     }
-    const std::vector<std::string> options = nvrtc_options(cfg.fast_math);
-    const compile_target target{std::string(arch), joined(options), nvrtc_version()};
+    const compile_target target = compile_target_for(arch, cfg.fast_math);
     std::string disk_why = "disk cache off (JITFUSE_CACHE=0)";
     std::optional<disk_cache> disk;
     if (cfg.cache_enabled) {
@@ -136,7 +144,7 @@ kernel_binary compiled_binary(const generated_source& src, std::string_view arch
             return s->binary = std::move(found);
         }
     }
-    compiled_kernel k = nvrtc_compile(src.source, arch, options);
+    compiled_kernel k = nvrtc_compile(src.source, arch, nvrtc_options(cfg.fast_math));
     c.compiles.fetch_add(1, std::memory_order_relaxed);
     c.compile_microseconds.fetch_add(static_cast<std::uint64_t>(k.milliseconds * 1e3), std::memory_order_relaxed);
     char ms[32];

@@ -61,6 +61,9 @@ TEST_CASE("cache keys change with everything that decides the binary, and only w
     other = sm90;
     other.nvrtc = "13.1";
     CHECK(cache_key(kernel_source, other) != base);
+    other = sm90;
+    other.headers = "another prelude";  // the same kernel source over a changed device prelude
+    CHECK(cache_key(kernel_source, other) != base);
     CHECK(cache_key(kernel_source + " ", sm90) != base);
     // Field boundaries are part of the key: moving a character between fields changes it.
     CHECK(cache_key(kernel_source, {"sm_9", "0-std=c++17 -minimal", "13.0"}) != base);

@@ -54,11 +54,7 @@ struct fresh_cache {
     disk_cache disk() const { return {dir.path, 1 << 30}; }
 };
 
-compile_target target_for(std::string arch, bool fast_math) {
-    std::string options;
-    for (const auto& o : nvrtc_options(fast_math)) options += (options.empty() ? "" : " ") + o;
-    return {std::move(arch), options, nvrtc_version()};
-}
+compile_target target_for(std::string_view arch, bool fast_math) { return compile_target_for(arch, fast_math); }
 
 /// Everything a command started with popen prints; `status` gets its exit status.
 std::string finish_command(FILE* pipe, int& status) {
@@ -154,6 +150,24 @@ TEST_CASE("a damaged disk entry is reported, rebuilt and replaced") {
         CHECK(fs::file_size(file) == size);
         CHECK(cache.disk().load(src.source, target_for("sm_90", false)).status == entry_status::ok);
     }
+}
+
+TEST_CASE("an entry built over another device prelude is never served") {
+    if (!have_nvrtc()) return;
+    fresh_cache cache;
+    const auto x = jf::arange<float>(10);
+    const auto e = jf::cos(x) * 3.0f;
+    const generated_source& src = *plan_pass(e).src;
+    CHECK(target_for("sm_90", false).headers == fingerprint_of(device_prelude()).hex());
+    // What an older build (same version, same kernel source, its own prelude) left behind.
+    compile_target older = target_for("sm_90", false);
+    older.headers = fingerprint_of("an older prelude").hex();
+    cache.disk().store(src.source, older, std::vector<char>{'o', 'l', 'd'});
+    const counted c;
+    jf::precompile(e, "sm_90");
+    CHECK(c.delta("compiles", "count") == 1);
+    CHECK(c.delta("cache_hits", "disk") == 0);
+    CHECK(cache.disk().load(src.source, older).binary == std::vector<char>{'o', 'l', 'd'});  // left alone
 }
 
 TEST_CASE("arch and fast math are part of a kernel's identity; JITFUSE_LOG says why it compiles") {

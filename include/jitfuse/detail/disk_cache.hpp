@@ -21,6 +21,9 @@ struct compile_target {
     std::string arch;     ///< "sm_90"
     std::string options;  ///< NVRTC options, space separated
     std::string nvrtc;    ///< NVRTC version, "13.0"
+    /// Fingerprint of the named headers compiled with the source (the device prelude): a
+    /// build with another prelude never serves this build's entries.
+    std::string headers = {};
 };
 
 /// The key naming the entry of `source` compiled for `target` by this jitfuse version.
