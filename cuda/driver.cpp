@@ -264,8 +264,8 @@ runtime probe() {
     // compatible both ways).
     if (int version = 0; a.driver_version(&version) == 0 && version / 1000 < nvrtc_major_version()) {
         m = "the CUDA driver supports CUDA " + std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10) +
-            ", older than NVRTC " + nvrtc_version() + ", whose kernels it cannot load (update the driver, or put an NVRTC " +
-            std::to_string(version / 1000) + " first on the library path)";
+            ", older than NVRTC " + nvrtc_version() + ", whose kernels it cannot load (update the driver, or let jitfuse find "
+            "only an NVRTC " + std::to_string(version / 1000) + ": it tries libnvrtc.so.13 first)";
         return rt;
     }
     for (int i = 0; i < count; ++i) {
@@ -358,8 +358,7 @@ void release(void* p, int index) noexcept {
     if (!p) return;
     try {
         const current_gpu current(index);
-    gpu_state& g = current.state;
-        instance().api.free_async(reinterpret_cast<device_pointer>(p), g.queue);
+        instance().api.free_async(reinterpret_cast<device_pointer>(p), current.state.queue);
     } catch (const error&) {
         // The context is gone (a kernel faulted): its memory went with it.
     }
