@@ -181,6 +181,8 @@ std::vector<std::string> nvrtc_options(bool fast_math) {
 compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, const std::vector<std::string>& options,
                               bool want_ptx) {
     const nvrtc_api& a = require_api();
+    // An arch NVRTC does not know is the caller's mistake, not the kernel's: say so, not the log.
+    if (const std::string why = nvrtc_arch_refusal(arch); !why.empty()) throw device_error(why);
     const auto start = std::chrono::steady_clock::now();
     const std::string prelude(device_prelude());
     const char* header_text[] = {prelude.c_str()};

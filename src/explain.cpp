@@ -6,7 +6,6 @@
 
 #include "jitfuse/detail/gpu_eval.hpp"
 #include "jitfuse/detail/kernel_cache.hpp"
-#include "jitfuse/detail/nvrtc.hpp"
 #include "jitfuse/error.hpp"
 
 namespace jitfuse::detail {
@@ -42,7 +41,6 @@ gpu_geometry explained_gpu() {
 
 void compile_into_caches(const generated_source& src, std::string_view arch) {
     if (arch != "native") {
-        if (const std::string why = nvrtc_arch_refusal(arch); !why.empty()) throw device_error(why);
         compiled_binary(src, arch);
         return;
     }

@@ -54,8 +54,6 @@ struct fresh_cache {
     disk_cache disk() const { return {dir.path, 1 << 30}; }
 };
 
-compile_target target_for(std::string_view arch, bool fast_math) { return compile_target_for(arch, fast_math); }
-
 /// Everything a command started with popen prints; `status` gets its exit status.
 std::string finish_command(FILE* pipe, int& status) {
     REQUIRE(pipe);
@@ -84,7 +82,7 @@ TEST_CASE("precompile: NVRTC once, then the disk cache in a new process, then me
         CHECK(c.delta("compiles", "count") == 1);
         CHECK(c.delta("cache_hits", "disk") == 0);
     }
-    const cache_entry stored = cache.disk().load(src.source, target_for("sm_90", false));
+    const cache_entry stored = cache.disk().load(src.source, compile_target_for("sm_90", false));
     REQUIRE(stored.status == entry_status::ok);
     CHECK(stored.binary.size() > 100);
     {
@@ -116,7 +114,7 @@ TEST_CASE("a damaged disk entry is reported, rebuilt and replaced") {
     const auto e = jf::exp(x) - 1.0;
     const generated_source& src = *plan_pass(e).src;
     jf::precompile(e, "sm_90");
-    const fs::path file = cache.disk().path_of(cache_key(src.source, target_for("sm_90", false)));
+    const fs::path file = cache.disk().path_of(cache_key(src.source, compile_target_for("sm_90", false)));
     REQUIRE(fs::exists(file));
     const auto size = fs::file_size(file);
 
@@ -148,7 +146,7 @@ TEST_CASE("a damaged disk entry is reported, rebuilt and replaced") {
         CHECK(c.delta("cache_entries_rejected") == 1);
         CHECK(log.count({"compiled", "cache entry", "rebuilt"}) == 1);
         CHECK(fs::file_size(file) == size);
-        CHECK(cache.disk().load(src.source, target_for("sm_90", false)).status == entry_status::ok);
+        CHECK(cache.disk().load(src.source, compile_target_for("sm_90", false)).status == entry_status::ok);
     }
 }
 
@@ -158,9 +156,9 @@ TEST_CASE("an entry built over another device prelude is never served") {
     const auto x = jf::arange<float>(10);
     const auto e = jf::cos(x) * 3.0f;
     const generated_source& src = *plan_pass(e).src;
-    CHECK(target_for("sm_90", false).headers == fingerprint_of(device_prelude()).hex());
+    CHECK(compile_target_for("sm_90", false).headers == fingerprint_of(device_prelude()).hex());
     // What an older build (same version, same kernel source, its own prelude) left behind.
-    compile_target older = target_for("sm_90", false);
+    compile_target older = compile_target_for("sm_90", false);
     older.headers = fingerprint_of("an older prelude").hex();
     cache.disk().store(src.source, older, std::vector<char>{'o', 'l', 'd'});
     const counted c;
@@ -188,7 +186,7 @@ TEST_CASE("arch and fast math are part of a kernel's identity; JITFUSE_LOG says 
     CHECK(log.count({"fast math turned on"}) == 1);
     CHECK(cache.disk().files().size() == 3);
     const generated_source& src = *plan_pass(e).src;
-    CHECK(cache_key(src.source, target_for("sm_90", true)) != cache_key(src.source, target_for("sm_90", false)));
+    CHECK(cache_key(src.source, compile_target_for("sm_90", true)) != cache_key(src.source, compile_target_for("sm_90", false)));
 }
 
 TEST_CASE("JITFUSE_CACHE=0 writes nothing; an unusable folder warns once and compiles in memory") {
@@ -284,7 +282,7 @@ TEST_CASE("processes share a cache: 8 x 4 threads warming one empty folder, then
     const disk_cache disk = cache.disk();
     CHECK(disk.files().size() == 4);
     for (const auto* k : kernels) {
-        const cache_entry e = disk.load(k->source, target_for("sm_90", false));
+        const cache_entry e = disk.load(k->source, compile_target_for("sm_90", false));
         CHECK(e.status == entry_status::ok);
         // Identical to a compile of our own.
         CHECK(e.binary == nvrtc_compile(k->source, "sm_90", nvrtc_options(false)).cubin);
@@ -295,7 +293,7 @@ TEST_CASE("processes share a cache: 8 x 4 threads warming one empty folder, then
     CHECK(again.find("0 compiled, 4 already cached") != std::string::npos);
     const std::string listing = run_command(tool + " --dir " + cache.dir.path.string() + " list", status);
     CHECK(status == 0);
-    CHECK(listing.find(cache_key(kernels[0]->source, target_for("sm_90", false)).hex()) != std::string::npos);
+    CHECK(listing.find(cache_key(kernels[0]->source, compile_target_for("sm_90", false)).hex()) != std::string::npos);
     run_command(tool + " --dir " + cache.dir.path.string() + " clear", status);
     CHECK(status == 0);
     CHECK(disk.files().empty());

@@ -20,7 +20,8 @@ std::vector<std::string> nvrtc_options(bool fast_math);
 
 /// Compiles `source` (which includes the device prelude) to a CUBIN for `arch` ("sm_90").
 /// A rejected source is a `compile_error` carrying the numbered source and the NVRTC log;
-/// no NVRTC at all is a `device_error` saying why. `want_ptx` also returns the PTX.
+/// no NVRTC at all, or an arch it does not know, is a `device_error` saying why. `want_ptx`
+/// also returns the PTX.
 compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch,
                               const std::vector<std::string>& options, bool want_ptx = false);
 
