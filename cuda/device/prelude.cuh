@@ -198,8 +198,14 @@ __device__ inline double cos(double x) { return ::cos(x); }
 __device__ __noinline__ float sin_far(float x) { return ::sinf(x); }
 __device__ __noinline__ float cos_far(float x) { return ::cosf(x); }
 constexpr float trig_near_bound = 105615.0f;
-// sin(r + quadrant * pi/2) for |r| <= pi/4.
-__device__ inline float sin_of_quadrant(float r, int quadrant) {
+// sin(x + offset * pi/2) for |x| < trig_near_bound: r = x - j*pi/2 for j = rint(x * 2/pi), in
+// three FMA parts, then the polynomial of r's quadrant (|r| <= pi/4).
+__device__ inline float sin_near(float x, int offset) {
+    const float j = ::rintf(x * 0.636619772f);
+    float r = ::fmaf(j, -1.57079601e+00f, x);
+    r = ::fmaf(j, -3.13916473e-07f, r);
+    r = ::fmaf(j, -5.39030253e-15f, r);
+    const int quadrant = int(j) + offset;
     const float s = r * r;
     float c = ::fmaf(::fmaf(::fmaf(2.443315711809948e-5f, s, -1.388731625493765e-3f), s, 4.166664568298827e-2f), s, -0.5f);
     c = ::fmaf(c, s, 1.0f);
@@ -207,23 +213,12 @@ __device__ inline float sin_of_quadrant(float r, int quadrant) {
     const float v = quadrant & 1 ? c : ::fmaf(t * s, r, r);
     return quadrant & 2 ? -v : v;
 }
-// x - j*pi/2 for j = rint(x * 2/pi).
-__device__ inline float trig_reduce(float x, float j) {
-    float r = ::fmaf(j, -1.57079601e+00f, x);
-    r = ::fmaf(j, -3.13916473e-07f, r);
-    return ::fmaf(j, -5.39030253e-15f, r);
-}
 __device__ inline float sin(float x) {
     if (!(::fabsf(x) < trig_near_bound)) return sin_far(x);
-    const float j = ::rintf(x * 0.636619772f);
     // The reduction turns -0 into +0; sin keeps the sign of zero.
-    return x == 0.0f ? x : sin_of_quadrant(trig_reduce(x, j), int(j));
+    return x == 0.0f ? x : sin_near(x, 0);
 }
-__device__ inline float cos(float x) {
-    if (!(::fabsf(x) < trig_near_bound)) return cos_far(x);
-    const float j = ::rintf(x * 0.636619772f);
-    return sin_of_quadrant(trig_reduce(x, j), int(j) + 1);
-}
+__device__ inline float cos(float x) { return ::fabsf(x) < trig_near_bound ? sin_near(x, 1) : cos_far(x); }
 __device__ inline float atan2(float a, float b) { return ::atan2f(a, b); }
 __device__ inline double atan2(double a, double b) { return ::atan2(a, b); }
 __device__ inline float hypot(float a, float b) { return ::hypotf(a, b); }
