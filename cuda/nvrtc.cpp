@@ -127,6 +127,12 @@ std::pair<int, int> loaded_version() {
     check(a, a.version(&major, &minor), "nvrtcVersion");
     return {major, minor};
 }
+
+/// NVRTC 12.4 and later know -minimal and --split-compile.
+bool knows_minimal_and_split() {
+    const auto [major, minor] = loaded_version();
+    return major > 12 || (major == 12 && minor >= 4);
+}
 }  // namespace
 
 std::string nvrtc_version() {
@@ -168,8 +174,7 @@ std::vector<std::string> nvrtc_options(bool fast_math) {
     std::vector<std::string> options = {"-std=c++17"};
     // -minimal (NVRTC >= 12.4) leaves out texture, cudadevrt and runtime-API declarations the
     // generated kernels never use: measured 5-10% off a cold compile (MEASUREMENTS.md setup).
-    const auto [major, minor] = loaded_version();
-    if (major > 12 || (major == 12 && minor >= 4)) options.emplace_back("-minimal");
+    if (knows_minimal_and_split()) options.emplace_back("-minimal");
     // Strict: a * b + c stays two correctly rounded operations, as on the CPU (whose loops
     // never contract), so both give the same bits; NVRTC would fuse it into one fma.
     // Fast math allows that fusion, and nothing more: --use_fast_math's intrinsics (__sinf,
@@ -177,6 +182,14 @@ std::vector<std::string> nvrtc_options(bool fast_math) {
     options.emplace_back(fast_math ? "--fmad=true" : "--fmad=false");
     return options;
 }
+
+namespace {
+std::size_t kernel_count(std::string_view source) {
+    std::size_t count = 0;
+    for (auto at = source.find("__global__"); at != std::string_view::npos; at = source.find("__global__", at + 1)) ++count;
+    return count;
+}
+}  // namespace
 
 compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, const std::vector<std::string>& options,
                               bool want_ptx) {
@@ -199,6 +212,11 @@ compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, 
     const std::string arch_option = "--gpu-architecture=" + std::string(arch);
     std::vector<const char*> argv = {arch_option.c_str()};
     for (const auto& o : options) argv.push_back(o.c_str());
+    // A module of several kernels (a reduction and its final pass, a codegen-check batch) has
+    // them optimized on parallel threads: an axis reduction 150 -> 105 ms on 2 cores. With one
+    // kernel there is nothing to split and the threads cost ~2 ms. The kernels' code is the
+    // same either way (compared section by section), so this is not part of the cache key.
+    if (kernel_count(source) > 1 && knows_minimal_and_split()) argv.push_back("--split-compile=0");
     const status compiled = a.compile_program(program, static_cast<int>(argv.size()), argv.data());
     std::size_t log_size = 0;
     a.get_program_log_size(program, &log_size);
