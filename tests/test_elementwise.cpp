@@ -38,8 +38,8 @@
 //           tan pow 4 (cbrt expm1 log log2 log1p 1)
 //   double  sin cos tan asin acos atan atan2 sinh pow erf hypot 2 (the rest 1)
 // Fast math changes nothing there: the GPU runs the same functions (see nvrtc_options).
-// Float sin and cos below 105615 are the prelude's own code, not CUDA's (measured 1.53 and
-// 1.54 ULP over every float there); a dense sweep holds them to 2 ULP with no headroom.
+// Float sin, cos and tan are the prelude's own code, not CUDA's (measured 1.54, 1.54 and 3.04
+// ULP over every float); a dense sweep holds them to 2, 2 and 3.1 ULP with no headroom.
 //
 // Integer operations, comparisons, logical and bit operations, predicates and casts are
 // compared exactly.
@@ -1042,32 +1042,44 @@ TEST_CASE("fast_math is restored and strict results are back") {
 // to a longer preset) runs it too.
 TEST_SUITE("prelude trigonometry") {
 
-TEST_CASE("float sin and cos within 2 ulp on a dense sweep of the near range and at multiples of pi/2") {
-    // The GPU computes float sin and cos in the prelude's own code below 105615 (its reduction's
-    // bound) and CUDA's beyond; this sweep holds that code, and the CPU's SLEEF, to CUDA's
-    // documented 2 ulp. The emulated GPU runs the prelude's arithmetic as the device does
-    // (correctly rounded fmaf, rintf and products), so the bound is the same everywhere.
+TEST_CASE("float sin, cos and tan within 2, 2 and 3.1 ulp on a dense sweep of every range and at multiples of pi/2") {
+    // On the GPU, float sin, cos and tan are the prelude's own code: a three-part reduction
+    // below 105615 and a Payne-Hanek one beyond. This sweep holds that code (measured over every
+    // float: 1.54, 1.54 and 3.04 ulp), and the CPU's SLEEF, to CUDA's documented 2 ulp for sin
+    // and cos and to 3.1 for tan (CUDA documents 4). The emulated GPU runs the prelude's
+    // arithmetic as the device does (correctly rounded fmaf, rintf, products and conversions),
+    // so the bounds are the same everywhere.
     const float near_bound = 105615.0f;
     std::vector<float> xs;
     const uint32_t bound_bits = std::bit_cast<uint32_t>(near_bound);
     for (uint32_t b = 1; b < bound_bits; b += 4093) xs.push_back(std::bit_cast<float>(b));
-    for (int k = 1; k < 67240; k += 3) {  // the arguments whose reduction cancels most
+    for (uint32_t b = bound_bits; b < 0x7f800000u; b += 16381) xs.push_back(std::bit_cast<float>(b));
+    for (int k = 1; k < 67240; k += 3) {  // the arguments whose near reduction cancels most
         const float x = static_cast<float>(k * 1.570796326794896619231321691639751442L);
         xs.insert(xs.end(), {std::nextafter(x, 0.0f), x, std::nextafter(x, 2e5f)});
     }
     xs.insert(xs.end(), {std::nextafter(near_bound, 0.0f), near_bound, std::nextafter(near_bound, 2e5f)});
-    xs.insert(xs.end(), {0.0f, std::numeric_limits<float>::denorm_min(), 1e-30f, 0.7853982f});
+    // The worst cases the exhaustive runs found, the largest float and the ends of the range.
+    xs.insert(xs.end(), {3948633.5f, 2.53511142e+09f, 2.81496234e+22f, 7.90249131e+31f, 29771.3008f, 63587.4102f,
+                         57652.9336f, std::numeric_limits<float>::max(),
+                         0.0f, std::numeric_limits<float>::denorm_min(), 1e-30f, 0.7853982f, 1.6105e38f,
+                         std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()});
     const std::size_t positive = xs.size();
     for (std::size_t i = 0; i < positive; ++i) xs.push_back(-xs[i]);
 
     const jf::array<float> x = jf::from_host(xs);
-    const std::vector<float> sines = jf::eval(jf::sin(x)).to_host(), cosines = jf::eval(jf::cos(x)).to_host();
+    const std::vector<float> sines = jf::eval(jf::sin(x)).to_host(), cosines = jf::eval(jf::cos(x)).to_host(),
+                             tangents = jf::eval(jf::tan(x)).to_host();
     std::string failures;  // the first few, each a line
+    const auto check = [&](const char* op, float xi, float got, ld want, double tol) {
+        if (const std::string v = ulp_verdict<float>(got, want, tol); !v.empty())
+            failures += std::string(op) + "(" + show(xi) + "): " + v + "\n";
+    };
     for (std::size_t i = 0; i < xs.size() && std::count(failures.begin(), failures.end(), '\n') < 5; ++i) {
-        if (const std::string s = ulp_verdict<float>(sines[i], std::sin(static_cast<ld>(xs[i])), k_u10); !s.empty())
-            failures += "sin(" + show(xs[i]) + "): " + s + "\n";
-        if (const std::string c = ulp_verdict<float>(cosines[i], std::cos(static_cast<ld>(xs[i])), k_u10); !c.empty())
-            failures += "cos(" + show(xs[i]) + "): " + c + "\n";
+        const ld xi = xs[i];
+        check("sin", xs[i], sines[i], std::sin(xi), k_u10);
+        check("cos", xs[i], cosines[i], std::cos(xi), k_u10);
+        check("tan", xs[i], tangents[i], std::tan(xi), 3.1);
     }
     CHECK_MESSAGE(failures.empty(), failures);
 }

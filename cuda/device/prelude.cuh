@@ -175,7 +175,6 @@ JF_FLOAT_UNARY(log, logf, log)
 JF_FLOAT_UNARY(log2, log2f, log2)
 JF_FLOAT_UNARY(log10, log10f, log10)
 JF_FLOAT_UNARY(log1p, log1pf, log1p)
-JF_FLOAT_UNARY(tan, tanf, tan)
 JF_FLOAT_UNARY(asin, asinf, asin)
 JF_FLOAT_UNARY(acos, acosf, acos)
 JF_FLOAT_UNARY(atan, atanf, atan)
@@ -186,39 +185,83 @@ JF_FLOAT_UNARY(erf, erff, erf)
 #undef JF_FLOAT_UNARY
 __device__ inline double sin(double x) { return ::sin(x); }
 __device__ inline double cos(double x) { return ::cos(x); }
+__device__ inline double tan(double x) { return ::tan(x); }
 
-// sin and cos of float. CUDA's sinf and cosf inline their Payne-Hanek reduction of huge
-// arguments at every call: about 14 ms of NVRTC time per copy, and a fused map holds five (four
-// vector lanes and the tail). Here each copy is the common case alone: x - j*pi/2 in three FMA
-// parts, exact enough for |x| < 105615 (CUDA's own fast-path bound), and polynomials on
-// [-pi/4, pi/4] (coefficients from Cephes' sinf and cosf). Larger arguments, Inf and NaN call
-// CUDA's function, compiled once, out of line. Error over every float below the bound (an
-// exhaustive host run of this code, which rounds the same there): sin 1.53 ulp, cos 1.54 ulp;
-// CUDA documents 2.
-__device__ __noinline__ float sin_far(float x) { return ::sinf(x); }
-__device__ __noinline__ float cos_far(float x) { return ::cosf(x); }
-constexpr float trig_near_bound = 105615.0f;
-// sin(x + offset * pi/2) for |x| < trig_near_bound: r = x - j*pi/2 for j = rint(x * 2/pi), in
-// three FMA parts, then the polynomial of r's quadrant (|r| <= pi/4).
-__device__ inline float sin_near(float x, int offset) {
+// sin, cos and tan of float. CUDA's sinf, cosf and tanf inline their Payne-Hanek reduction of
+// huge arguments at every call: about 14 ms of NVRTC time per copy, and a fused map holds five
+// (four vector lanes and the tail); even one copy out of line cost ~15 ms. Here each call
+// inlines the common case alone: x - j*pi/2 in three FMA parts, exact enough for |x| < 105615
+// (CUDA's own fast-path bound). Larger arguments, Inf and NaN take reduce_far, out of line: a
+// compact Payne-Hanek reduction. Both end in polynomials on [-pi/4, pi/4] (coefficients from
+// Cephes' sinf, cosf and tanf). Error over every float (an exhaustive host run of this code,
+// which rounds the same there): sin 1.54 ulp, cos 1.54 ulp, tan 3.04 ulp; CUDA documents 2,
+// 2 and 4.
+struct quadrant_remainder {
+    float r;       ///< x - quadrant * pi/2, in [-pi/4, pi/4]
+    int quadrant;  ///< mod 4
+};
+// floor(2/pi * 2^256), least significant word first, then two zero words.
+__constant__ unsigned two_over_pi_bits[10] = {0xdebbc561u, 0xfe5163abu, 0x3c439041u, 0xdb629599u, 0xf534ddc0u,
+                                              0xfc2757d1u, 0x4e441529u, 0xa2f9836eu, 0u, 0u};
+// x's remainder for |x| >= 105615, Inf and NaN (a NaN remainder). With |x| = m * 2^e (m of 24
+// bits), x * 2/pi mod 4 needs the bits of 2/pi from 2^(1-e) on only (those above add whole
+// turns): 128 of them times m give the quadrant and 64 bits of the fraction.
+__device__ __noinline__ quadrant_remainder reduce_far(float x) {
+    const unsigned bits = __float_as_uint(x);
+    const int biased = int(bits >> 23 & 0xffu);
+    if (biased == 0xff) return {x - x, 0};
+    const unsigned long long m = (bits & 0x7fffffu) | 0x800000u;
+    // m * 2^e * bits has its binary point at bit 256 - e; the window starts 96 bits below it.
+    const int first = 256 - (biased - 150) - 96, word = first / 32, shift = first % 32;
+    unsigned long long p[4];
+    unsigned long long carry = 0;
+    for (int k = 0; k < 4; ++k) {
+        const unsigned u = __funnelshift_r(two_over_pi_bits[word + k], two_over_pi_bits[word + k + 1], shift);
+        p[k] = m * u + carry;
+        carry = p[k] >> 32;
+    }
+    // Bits 96 and 97 of the product are the quadrant, bits 32 to 95 the fraction: read as
+    // signed, it is the remainder in [-1/2, 1/2) of the nearest quadrant.
+    const long long fraction = (long long)((p[2] << 32) | (p[1] & 0xffffffffu));
+    const int quadrant = int(p[3] & 3u) + (fraction < 0);
+    const float r = float(double(fraction) * 0x1.921fb54442d18p-64);  // pi/2 * 2^-64
+    return bits >> 31 ? quadrant_remainder{-r, -quadrant} : quadrant_remainder{r, quadrant};
+}
+__device__ inline quadrant_remainder reduce_quadrants(float x) {
+    if (!(::fabsf(x) < 105615.0f)) return reduce_far(x);
     const float j = ::rintf(x * 0.636619772f);
     float r = ::fmaf(j, -1.57079601e+00f, x);
     r = ::fmaf(j, -3.13916473e-07f, r);
     r = ::fmaf(j, -5.39030253e-15f, r);
-    const int quadrant = int(j) + offset;
-    const float s = r * r;
+    return {r, int(j)};
+}
+// sin(r + quadrant * pi/2) for |r| <= pi/4.
+__device__ inline float sin_quadrant(quadrant_remainder x) {
+    const float r = x.r, s = r * r;
     float c = ::fmaf(::fmaf(::fmaf(2.443315711809948e-5f, s, -1.388731625493765e-3f), s, 4.166664568298827e-2f), s, -0.5f);
     c = ::fmaf(c, s, 1.0f);
     const float t = ::fmaf(::fmaf(-1.9515295891e-4f, s, 8.3321608736e-3f), s, -1.6666654611e-1f);
-    const float v = quadrant & 1 ? c : ::fmaf(t * s, r, r);
-    return quadrant & 2 ? -v : v;
+    const float v = x.quadrant & 1 ? c : ::fmaf(t * s, r, r);
+    return x.quadrant & 2 ? -v : v;
 }
-__device__ inline float sin(float x) {
-    if (!(::fabsf(x) < trig_near_bound)) return sin_far(x);
-    // The reduction turns -0 into +0; sin keeps the sign of zero.
-    return x == 0.0f ? x : sin_near(x, 0);
+// The reduction turns -0 into +0; sin and tan keep the sign of zero.
+__device__ inline float sin(float x) { return x == 0.0f ? x : sin_quadrant(reduce_quadrants(x)); }
+__device__ inline float cos(float x) {
+    quadrant_remainder q = reduce_quadrants(x);
+    ++q.quadrant;
+    return sin_quadrant(q);
 }
-__device__ inline float cos(float x) { return ::fabsf(x) < trig_near_bound ? sin_near(x, 1) : cos_far(x); }
+__device__ inline float tan(float x) {
+    if (x == 0.0f) return x;
+    const quadrant_remainder q = reduce_quadrants(x);
+    const float r = q.r, s = r * r;
+    float p = ::fmaf(::fmaf(9.38540185543e-3f, s, 3.11992232697e-3f), s, 2.44301354525e-2f);
+    p = ::fmaf(::fmaf(::fmaf(p, s, 5.34112807005e-2f), s, 1.33387994085e-1f), s, 3.33331568548e-1f);
+    const float t = ::fmaf(p * s, r, r);
+    // __frcp_rn is 1 / t correctly rounded, as the division is, in a shorter sequence (~3 ms of
+    // NVRTC time for a map's five copies).
+    return q.quadrant & 1 ? -__frcp_rn(t) : t;
+}
 __device__ inline float atan2(float a, float b) { return ::atan2f(a, b); }
 __device__ inline double atan2(double a, double b) { return ::atan2(a, b); }
 __device__ inline float hypot(float a, float b) { return ::hypotf(a, b); }

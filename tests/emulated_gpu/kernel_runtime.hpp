@@ -21,6 +21,7 @@
 #define __launch_bounds__(...)
 // One block runs at a time, so a static is exactly one block's shared memory.
 #define __shared__ static
+#define __constant__
 
 inline thread_local jf_emu::dim3 threadIdx, blockIdx, blockDim, gridDim;
 inline thread_local const jf_emu::thread_context* jf_emu_self = nullptr;
@@ -62,8 +63,15 @@ To jf_emu_bits(From x) {
 }
 inline float __int_as_float(int x) { return jf_emu_bits<float>(x); }
 inline int __float_as_int(float x) { return jf_emu_bits<int>(x); }
+inline unsigned __float_as_uint(float x) { return jf_emu_bits<unsigned>(x); }
+/// Correctly rounded 1 / x, as the host's division is.
+inline float __frcp_rn(float x) { return 1.0f / x; }
 inline double __longlong_as_double(long long x) { return jf_emu_bits<double>(x); }
 inline long long __double_as_longlong(double x) { return jf_emu_bits<long long>(x); }
+/// The low 32 bits of hi:lo shifted right by `shift` mod 32.
+inline unsigned __funnelshift_r(unsigned lo, unsigned hi, unsigned shift) {
+    return static_cast<unsigned>((static_cast<unsigned long long>(hi) << 32 | lo) >> (shift & 31));
+}
 
 // NVRTC declares float and double overloads of the C math names in the global namespace;
 // JITFUSE_FUNCTION bodies call them unqualified.
