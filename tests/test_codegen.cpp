@@ -138,6 +138,18 @@ TEST_SUITE("codegen") {
         }
     }
 
+    TEST_CASE("the prelude adds no global variables to a module") {
+        // Every line of PTX is parsed by ptxas; the prelude's type constants once were 40
+        // .global variables in every module (prelude.cuh, type traits).
+        if (!nvrtc_usable()) return;
+        jf::array<float> x = jf::arange<float>(100), y = jf::ones<float>(100);
+        jf::array<std::int8_t> b = jf::ones<std::int8_t>(100);
+        for (const std::string& source : {jf::explain(jf::sum(x * y)).source, jf::explain(jf::cast<float>(b) + x).source}) {
+            const std::string ptx = jf::detail::nvrtc_compile(source, "sm_90", jf::detail::nvrtc_options(false), true).ptx;
+            CHECK(ptx.find("\n.global") == std::string::npos);
+        }
+    }
+
     TEST_CASE("a rejected source is a compile_error with the numbered source and the log") {
         if (!nvrtc_usable()) return;
         const std::string bad = "#include \"jitfuse/prelude.cuh\"\nextern \"C\" __global__ void k() { undefined_thing(); }\n";
