@@ -147,6 +147,10 @@ kernel_param pointer_param(const std::string& pointee, const std::string& name) 
 kernel_param dims_param(int rank, const std::string& name) {
     return {"jf::dims<" + std::to_string(rank) + "> " + name, dims_bytes(rank), 8};
 }
+/// `jf::extents<R>`: a `jf::divisor` (value, reciprocal, shift: 24 bytes) per axis.
+kernel_param extents_param(int rank, const std::string& name) {
+    return {"jf::extents<" + std::to_string(rank) + "> " + name, 3 * dims_bytes(rank), 8};
+}
 kernel_param value_param(dtype t, const std::string& name) {
     const auto bytes = static_cast<std::uint32_t>(size_of(t));
     return {cuda_type(t) + " " + name, bytes, bytes};
@@ -188,7 +192,7 @@ std::vector<kernel_param> parameters(const kernel_ir& ir, bool strided, bool out
             default: break;
         }
     }
-    strides("shape");
+    if (strided) p.push_back(extents_param(ir.rank, "shape"));
     p.push_back(int64_param("n"));
     return p;
 }
@@ -204,7 +208,7 @@ void open_kernel(source_writer& w, generated_source& out, const std::string& nam
 /// The lines an axis kernel walks (push_lines in kernel_args.hpp packs them): their shape
 /// `outer` (extent 1 on the axis), the axis and its length.
 std::vector<kernel_param> line_params(int rank) {
-    return {dims_param(rank, "outer"), int_param("axis"), int64_param("length")};
+    return {extents_param(rank, "outer"), int_param("axis"), int64_param("length")};
 }
 
 /// `params` followed by `more`.
@@ -359,8 +363,8 @@ void print_reduce_axis(const kernel_ir& ir, source_writer& w, generated_source& 
     w.line("jf::int64_t coord[" + r + "];");
     w.line("R::state s = R::identity();");
     w.open("if (item < items)");
-    w.line("jf::unravel(item % n, outer, coord);");
-    w.open("for (jf::int64_t k = item / n * group + lane; k < length; k += chunks * group)");
+    w.line("const jf::int64_t chunk = jf::unravel_chunk(item, outer, coord);");
+    w.open("for (jf::int64_t k = chunk * group + lane; k < length; k += chunks * group)");
     w.line("coord[axis] = k;");
     body.print(strided_load);
     w.line("R::step(s, " + root + ", k);");
@@ -415,7 +419,7 @@ void print_rolling(const kernel_ir& ir, source_writer& w, generated_source& out)
 
 /// A cumulative op along `axis` (launch: plan_scan_chunks in launch_geometry.hpp). Line l
 /// unravels over `outer` (the shape with extent 1 on the axis); each line is cut into
-/// `chunks` runs of `span`, and work item i = chunk * n + l is one thread walking its run in
+/// `chunks` runs of `span` (the host's ceil(length / chunks)), and work item i = chunk * n + l is one thread walking its run in
 /// order. With several chunks, `jf_scan_totals` first folds each run into `totals` (the same
 /// layout), the host scans those along the chunks, and `jf_scan` starts each run from the
 /// previous chunk's scanned total (`carry`); with one, only `jf_scan` runs.
@@ -424,16 +428,16 @@ void print_cumulative(const kernel_ir& ir, source_writer& w, generated_source& o
     const std::string v = cuda_type(ir.output_types[0]);
     const std::string x = body.arg(ir.outputs[0], ir.output_types[0]);
     w.line("typedef jf::" + std::string(ir.scan) + "_op<" + v + "> S;");
-    const std::vector<kernel_param> lines = line_params(ir.rank) + std::vector<kernel_param>{int64_param("chunks")};
+    const std::vector<kernel_param> lines =
+        line_params(ir.rank) + std::vector<kernel_param>{int64_param("chunks"), int64_param("span")};
     // `start`: the state before the run; `first`: when an element starts the fold afresh.
     const auto walk = [&](const std::string& name, std::vector<kernel_param> params, const std::string& start,
                           const std::string& first, const std::string& each, const std::string& last) {
         open_kernel(w, out, name, std::move(params));
-        w.line("const jf::int64_t span = (length + chunks - 1) / chunks;");
         open_grid_stride(w, "i", "n * chunks", true);
-        w.line("const jf::int64_t begin = i / n * span, end = begin + span < length ? begin + span : length;");
         w.line("jf::int64_t coord[" + std::to_string(ir.rank) + "];");
-        w.line("jf::unravel(i % n, outer, coord);");
+        w.line("const jf::int64_t begin = jf::unravel_chunk(i, outer, coord) * span;");
+        w.line("const jf::int64_t end = begin + span < length ? begin + span : length;");
         w.line(v + " s = " + start + ";");
         w.open("for (jf::int64_t k = begin; k < end; ++k)");
         w.line("coord[axis] = k;");

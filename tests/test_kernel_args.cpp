@@ -32,6 +32,14 @@ std::vector<std::int64_t> dims(jd::kernel_args& args, std::size_t i) {
     return {d.v, d.v + R};
 }
 
+/// The extents (the values; the reciprocals are checked in the divisor suite) of argument `i`.
+template <int R>
+std::vector<std::int64_t> extents(jd::kernel_args& args, std::size_t i) {
+    std::vector<std::int64_t> values;
+    for (const jd::device_divisor& d : argument<jd::device_extents<R>>(args, i).v) values.push_back(d.value);
+    return values;
+}
+
 }  // namespace
 
 TEST_SUITE("kernel arguments") {
@@ -51,7 +59,7 @@ TEST_SUITE("kernel arguments") {
         CHECK(argument<float>(args, 4) == 2.0f);
         CHECK(argument<const float*>(args, 5) == row.data());
         CHECK(dims<2>(args, 6) == std::vector<std::int64_t>{0, 1});  // broadcast down the rows
-        CHECK(dims<2>(args, 7) == std::vector<std::int64_t>{4, 3});
+        CHECK(extents<2>(args, 7) == std::vector<std::int64_t>{4, 3});
         CHECK(argument<std::int64_t>(args, 8) == 12);
     }
 
@@ -79,7 +87,7 @@ TEST_SUITE("kernel arguments") {
         jd::kernel_args args = jd::axis_reduction_arguments(out, x, 1, jd::axis_reduction_launch{4, 3, 1}, nullptr);
         jd::check_arguments(args, src.kernels.at(0));
         CHECK(dims<3>(args, 1) == std::vector<std::int64_t>{4, 0, 1});
-        CHECK(dims<3>(args, 6) == std::vector<std::int64_t>{2, 1, 4});  // outer: the lines along axis 1
+        CHECK(extents<3>(args, 6) == std::vector<std::int64_t>{2, 1, 4});  // outer: the lines along axis 1
         CHECK(argument<int>(args, 7) == 1);
         CHECK(argument<std::int64_t>(args, 8) == 3);
         CHECK(argument<int>(args, 9) == 4);             // group
@@ -89,9 +97,26 @@ TEST_SUITE("kernel arguments") {
         jd::check_arguments(merge, src.kernels.at(1));
         CHECK(dims<3>(merge, 1) == std::vector<std::int64_t>{4, 0, 1});
         CHECK(argument<std::int64_t>(merge, 2) == 8);
-        CHECK(dims<3>(merge, 3) == std::vector<std::int64_t>{2, 1, 4});
+        CHECK(extents<3>(merge, 3) == std::vector<std::int64_t>{2, 1, 4});
         CHECK(argument<std::int64_t>(merge, 5) == 3);  // length
         CHECK(argument<std::int64_t>(merge, 6) == 5);  // chunks
+    }
+
+    TEST_CASE("a cumulative scan passes its lines, the chunks and their common length") {
+        jf::array<float, 2> x = jf::zeros<float, 2>({301, 5});
+        jf::array<float, 2> out({301, 5});
+        const auto& src = *jd::plan_pass(jf::cumsum(x, 0)).src;
+        REQUIRE(src.kernels.size() == 2);
+        jd::kernel_args totals = jd::scan_totals_arguments<2>(static_cast<float*>(nullptr), x, x.shape(), 0, 3);
+        jd::check_arguments(totals, src.kernels.at(0));
+        jd::kernel_args scan = jd::cumulative_arguments(out, x, 0, 3, nullptr);
+        jd::check_arguments(scan, src.kernels.at(1));
+        CHECK(extents<2>(scan, 4) == std::vector<std::int64_t>{301, 5});  // the loop
+        CHECK(argument<std::int64_t>(scan, 5) == 5);                        // lines
+        CHECK(extents<2>(scan, 6) == std::vector<std::int64_t>{1, 5});    // outer
+        CHECK(argument<std::int64_t>(scan, 8) == 301);                      // length
+        CHECK(argument<std::int64_t>(scan, 9) == 3);                        // chunks
+        CHECK(argument<std::int64_t>(scan, 10) == 101);                     // span: ceil(301 / 3)
     }
 
     TEST_CASE("arguments that do not fit the parameters are refused, naming the parameter") {

@@ -450,22 +450,49 @@ __device__ typename R::state block_reduce(typename R::state s) {
     return group_reduce<R>(s, blockDim.x);
 }
 
-/// A shape or a stride vector of rank R, passed by value to kernels.
+/// A stride vector of rank R, passed by value to kernels.
 template <int R> struct dims {
     int64_t v[R > 0 ? R : 1];
 };
 
+/// An extent with the reciprocal the host prepared for it (detail/divisor.hpp): a 64-bit
+/// division is a long instruction sequence, in run time and in compile time (~7 ms of NVRTC
+/// per division); a multiply-high is a few instructions.
+struct divisor {
+    int64_t value;
+    uint64_t magic;
+    int shift;
+};
+/// i / d.value for 0 <= i < 2^63.
+__device__ inline int64_t quotient(int64_t i, const divisor& d) {
+    return int64_t((__umul64hi(d.magic, uint64_t(i)) + uint64_t(i)) >> d.shift);
+}
+
+/// A shape of rank R that flat indices unravel over, passed by value to kernels.
+template <int R> struct extents {
+    divisor v[R > 0 ? R : 1];
+};
+
 /// The coordinates of flat index i (below the product of `shape`) in row-major order over
-/// `shape`. What is left for the first axis is its coordinate: R - 1 divisions, not R (a
-/// 64-bit division is a long instruction sequence, in run time and in compile time).
+/// `shape`. What is left for the first axis is its coordinate: R - 1 divisions, not R.
 template <int R>
-__device__ inline void unravel(int64_t i, const dims<R>& shape, int64_t* coord) {
+__device__ inline void unravel(int64_t i, const extents<R>& shape, int64_t* coord) {
     for (int d = R - 1; d > 0; --d) {
-        const int64_t q = i / shape.v[d];
-        coord[d] = i - q * shape.v[d];
+        const int64_t q = quotient(i, shape.v[d]);
+        coord[d] = i - q * shape.v[d].value;
         i = q;
     }
     coord[0] = i;
+}
+
+/// Work item i = chunk * n + line of lines cut into chunks, n the product of `shape`: the
+/// line's coordinates into `coord`, and the chunk.
+template <int R>
+__device__ inline int64_t unravel_chunk(int64_t i, const extents<R>& shape, int64_t* coord) {
+    unravel(i, shape, coord);
+    const int64_t chunk = quotient(coord[0], shape.v[0]);
+    coord[0] -= chunk * shape.v[0].value;
+    return chunk;
 }
 
 /// Element offset of `coord` for an operand with `stride` (0 on broadcast axes).
@@ -506,15 +533,11 @@ template <int K>
 __device__ inline int64_t boundary_index(int64_t i, int64_t n, bool& inside) {
     inside = true;
     if (i >= 0 && i < n) return i;
-    if (K == boundary::wrap) {
-        const int64_t m = i % n;
-        return m < 0 ? m + n : m;
-    }
+    if (K == boundary::wrap) return i < 0 ? i + n : i - n;
     if (K == boundary::reflect) {
         if (n == 1) return 0;
         const int64_t period = 2 * (n - 1);
-        int64_t m = i % period;
-        if (m < 0) m += period;
+        const int64_t m = i < 0 ? i + period : i >= period ? i - period : i;
         return m < n ? m : period - m;
     }
     if (K == boundary::constant) inside = false;

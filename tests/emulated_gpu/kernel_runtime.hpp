@@ -68,6 +68,11 @@ inline unsigned __float_as_uint(float x) { return jf_emu_bits<unsigned>(x); }
 inline float __frcp_rn(float x) { return 1.0f / x; }
 inline double __longlong_as_double(long long x) { return jf_emu_bits<double>(x); }
 inline long long __double_as_longlong(double x) { return jf_emu_bits<long long>(x); }
+/// The high 64 bits of a * b.
+inline unsigned long long __umul64hi(unsigned long long a, unsigned long long b) {
+    __extension__ typedef unsigned __int128 wide;
+    return static_cast<unsigned long long>(static_cast<wide>(a) * b >> 64);
+}
 /// The low 32 bits of hi:lo shifted right by `shift` mod 32.
 inline unsigned __funnelshift_r(unsigned lo, unsigned hi, unsigned shift) {
     return static_cast<unsigned>((static_cast<unsigned long long>(hi) << 32 | lo) >> (shift & 31));

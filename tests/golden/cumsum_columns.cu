@@ -2,13 +2,12 @@
 #include "jitfuse/prelude.cuh"
 
 typedef jf::cumsum_op<jf::int32_t> S;
-extern "C" __global__ void jf_scan_totals(jf::int32_t* __restrict__ totals, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t chunks) {
-    const jf::int64_t span = (length + chunks - 1) / chunks;
+extern "C" __global__ void jf_scan_totals(jf::int32_t* __restrict__ totals, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, jf::extents<2> shape, jf::int64_t n, jf::extents<2> outer, int axis, jf::int64_t length, jf::int64_t chunks, jf::int64_t span) {
     #pragma unroll 1
     for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n * chunks; i += jf::int64_t(gridDim.x) * blockDim.x) {
-        const jf::int64_t begin = i / n * span, end = begin + span < length ? begin + span : length;
         jf::int64_t coord[2];
-        jf::unravel(i % n, outer, coord);
+        const jf::int64_t begin = jf::unravel_chunk(i, outer, coord) * span;
+        const jf::int64_t end = begin + span < length ? begin + span : length;
         jf::int32_t s = jf::int32_t(0);
         for (jf::int64_t k = begin; k < end; ++k) {
             coord[axis] = k;
@@ -20,13 +19,12 @@ extern "C" __global__ void jf_scan_totals(jf::int32_t* __restrict__ totals, cons
         totals[i] = s;
     }
 }
-extern "C" __global__ void jf_scan(jf::int32_t* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t chunks, const jf::int32_t* __restrict__ carry) {
-    const jf::int64_t span = (length + chunks - 1) / chunks;
+extern "C" __global__ void jf_scan(jf::int32_t* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::int32_t p1, jf::extents<2> shape, jf::int64_t n, jf::extents<2> outer, int axis, jf::int64_t length, jf::int64_t chunks, jf::int64_t span, const jf::int32_t* __restrict__ carry) {
     #pragma unroll 1
     for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n * chunks; i += jf::int64_t(gridDim.x) * blockDim.x) {
-        const jf::int64_t begin = i / n * span, end = begin + span < length ? begin + span : length;
         jf::int64_t coord[2];
-        jf::unravel(i % n, outer, coord);
+        const jf::int64_t begin = jf::unravel_chunk(i, outer, coord) * span;
+        const jf::int64_t end = begin + span < length ? begin + span : length;
         jf::int32_t s = begin == 0 ? jf::int32_t(0) : carry[i - n];
         for (jf::int64_t k = begin; k < end; ++k) {
             coord[axis] = k;

@@ -2,7 +2,7 @@
 #include "jitfuse/prelude.cuh"
 
 typedef jf::mean_reducer<jf::int32_t> R;
-extern "C" __global__ void jf_reduce_axis(float* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::dims<2> shape, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, int group, jf::int64_t chunks, R::state* __restrict__ partial) {
+extern "C" __global__ void jf_reduce_axis(float* __restrict__ out0, jf::dims<2> so0, const jf::int32_t* __restrict__ p0, jf::dims<2> s0, jf::extents<2> shape, jf::int64_t n, jf::extents<2> outer, int axis, jf::int64_t length, int group, jf::int64_t chunks, R::state* __restrict__ partial) {
     const int lane = threadIdx.x % group;
     const jf::int64_t per_block = blockDim.x / group, items = n * chunks;
     #pragma unroll 1
@@ -11,8 +11,8 @@ extern "C" __global__ void jf_reduce_axis(float* __restrict__ out0, jf::dims<2> 
         jf::int64_t coord[2];
         R::state s = R::identity();
         if (item < items) {
-            jf::unravel(item % n, outer, coord);
-            for (jf::int64_t k = item / n * group + lane; k < length; k += chunks * group) {
+            const jf::int64_t chunk = jf::unravel_chunk(item, outer, coord);
+            for (jf::int64_t k = chunk * group + lane; k < length; k += chunks * group) {
                 coord[axis] = k;
                 const jf::int32_t t0 = p0[jf::offset(coord, s0)];
                 R::step(s, t0, k);
@@ -25,7 +25,7 @@ extern "C" __global__ void jf_reduce_axis(float* __restrict__ out0, jf::dims<2> 
         }
     }
 }
-extern "C" __global__ void jf_reduce_axis_final(float* __restrict__ out0, jf::dims<2> so0, jf::int64_t n, jf::dims<2> outer, int axis, jf::int64_t length, jf::int64_t chunks, const R::state* __restrict__ partial) {
+extern "C" __global__ void jf_reduce_axis_final(float* __restrict__ out0, jf::dims<2> so0, jf::int64_t n, jf::extents<2> outer, int axis, jf::int64_t length, jf::int64_t chunks, const R::state* __restrict__ partial) {
     #pragma unroll 1
     for (jf::int64_t o = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; o < n; o += jf::int64_t(gridDim.x) * blockDim.x) {
         R::state s = R::identity();

@@ -2,7 +2,7 @@
 #include "jitfuse/prelude.cuh"
 
 typedef jf::rolling_mean_op<float> S;
-extern "C" __global__ void jf_scan(float* __restrict__ out0, jf::dims<1> so0, const float* __restrict__ p0, jf::dims<1> s0, const float* __restrict__ p1, jf::dims<1> s1, jf::dims<1> shape, jf::int64_t n, jf::dims<1> outer, int axis, jf::int64_t length, jf::int64_t window) {
+extern "C" __global__ void jf_scan(float* __restrict__ out0, jf::dims<1> so0, const float* __restrict__ p0, jf::dims<1> s0, const float* __restrict__ p1, jf::dims<1> s1, jf::extents<1> shape, jf::int64_t n, jf::extents<1> outer, int axis, jf::int64_t length, jf::int64_t window) {
     #pragma unroll 1
     for (jf::int64_t i = jf::int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += jf::int64_t(gridDim.x) * blockDim.x) {
         jf::int64_t coord[1];

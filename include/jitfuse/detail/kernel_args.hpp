@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "codegen.hpp"
+#include "divisor.hpp"
 #include "launch_geometry.hpp"
 #include "shape.hpp"
 #include "shift_expr.hpp"
@@ -87,15 +88,6 @@ device_dims<R> loop_strides(const std::array<std::int64_t, AR>& op_shape, const 
     return s;
 }
 
-template <int R, std::size_t N>
-device_dims<R> as_dims(const std::array<std::int64_t, N>& values) {
-    static_assert(N <= static_cast<std::size_t>(R > 0 ? R : 1));
-    device_dims<R> d{};
-    std::copy(values.begin(), values.end(), d.v);
-    if constexpr (N == 0) d.v[0] = 1;  // a rank-0 loop runs over one element
-    return d;
-}
-
 /// The pointer a kernel gets for `a`: null when `a` has no elements (a view of an empty array
 /// may hold an address derived from null, which no kernel may be handed).
 template <class A>
@@ -130,7 +122,7 @@ void push_leaves(kernel_args& args, const E& e, bool strided) {
 /// The loop's shape (strided layouts) and its element count `n`, which end every parameter list.
 template <int R>
 void push_loop(kernel_args& args, const shape_t<R>& shape, std::int64_t n, bool strided) {
-    if (strided) args.push(as_dims<(R > 0 ? R : 1)>(shape));
+    if (strided) args.push(as_extents<(R > 0 ? R : 1)>(shape));
     args.push(n);
 }
 
@@ -199,7 +191,7 @@ shape_t<R> outer_shape(shape_t<R> shape, int axis) {
 /// axis and its length.
 template <int R>
 void push_lines(kernel_args& args, const shape_t<R>& shape, int axis) {
-    args.push(as_dims<R>(outer_shape<R>(shape, axis)));
+    args.push(as_extents<R>(outer_shape<R>(shape, axis)));
     args.push(axis);
     args.push(shape[axis]);
 }
@@ -267,13 +259,20 @@ kernel_args rolling_arguments(const array<T, R>& out, const A& input, int axis, 
     return args;
 }
 
+/// The chunks each line of `length` is cut into and their common length (the last may be
+/// shorter), which the kernels would otherwise divide out per thread.
+inline void push_chunks(kernel_args& args, std::int64_t length, std::int64_t chunks) {
+    args.push(chunks);
+    args.push((length + chunks - 1) / chunks);
+}
+
 /// The arguments of a cumulative op's `jf_scan`: those of `axis_arguments` (a work item per
 /// line), then the chunks each line is cut into and the scanned chunk totals (null with one).
 template <class T, int R, expression A>
 kernel_args cumulative_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t chunks,
                                  std::type_identity_t<const T*> carry) {
     kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<false, R>(out.shape(), axis));
-    args.push(chunks);
+    push_chunks(args, out.shape()[axis], chunks);
     args.push(carry);
     return args;
 }
@@ -287,7 +286,7 @@ kernel_args scan_totals_arguments(V* totals, const A& input, const shape_t<R>& s
     push_leaves<R>(args, input, true);
     push_loop<R>(args, shape, scan_items<false, R>(shape, axis), true);
     push_lines<R>(args, shape, axis);
-    args.push(chunks);
+    push_chunks(args, shape[axis], chunks);
     return args;
 }
 

@@ -26,23 +26,21 @@ constexpr std::string_view boundary_name(boundary_kind k) {
     return "";
 }
 
-/// Where index `i` of an axis of `n >= 1` elements reads, for `|i|` below about 3n (offsets
-/// are reduced on construction). `inside` turns false only for a constant boundary, whose
-/// read position is then clamped so that a load stays in bounds. The device prelude
-/// (`jf::boundary_index`) restates this function.
+/// Where index `i` of an axis of `n >= 1` elements reads, for `i` an index of the axis plus an
+/// offset reduced on construction (`reduced_offset`): one period at most past either edge
+/// (the period is n for wrap, 2(n - 1) for reflect), so one step brings it back, without a
+/// division (a 64-bit one is slow on the GPU, and costs NVRTC ~7 ms per site). `inside` turns
+/// false only for a constant boundary, whose read position is then clamped so that a load
+/// stays in bounds. The device prelude (`jf::boundary_index`) restates this function.
 constexpr std::int64_t boundary_index(boundary_kind k, std::int64_t i, std::int64_t n, bool& inside) {
     inside = true;
     if (i >= 0 && i < n) return i;
     switch (k) {
-        case boundary_kind::wrap: {
-            const std::int64_t m = i % n;
-            return m < 0 ? m + n : m;
-        }
+        case boundary_kind::wrap: return i < 0 ? i + n : i - n;
         case boundary_kind::reflect: {
             if (n == 1) return 0;
             const std::int64_t period = 2 * (n - 1);  // NumPy "reflect": x[-1] == x[1]
-            std::int64_t m = i % period;
-            if (m < 0) m += period;
+            const std::int64_t m = i < 0 ? i + period : i >= period ? i - period : i;
             return m < n ? m : period - m;
         }
         case boundary_kind::constant: inside = false; [[fallthrough]];
@@ -51,8 +49,9 @@ constexpr std::int64_t boundary_index(boundary_kind k, std::int64_t i, std::int6
     return i < 0 ? 0 : n - 1;
 }
 
-/// An offset reduced to an equivalent one of magnitude below 2n (n = the axis extent), so
-/// that index + offset never overflows however far a user shifts.
+/// An offset reduced to an equivalent one of magnitude below the boundary's period (wrap, reflect)
+/// or at most n (clamp, constant), so that index + offset never overflows however far a user
+/// shifts, and `boundary_index` needs no division.
 constexpr std::int64_t reduced_offset(boundary_kind k, std::int64_t d, std::int64_t n) {
     if (n <= 1 && k == boundary_kind::reflect) return 0;
     if (k == boundary_kind::wrap) return n ? d % n : 0;
