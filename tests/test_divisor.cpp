@@ -33,8 +33,9 @@ std::vector<std::int64_t> indices_near(std::int64_t d, std::mt19937_64& rng) {
     for (std::int64_t k : {std::int64_t{1}, std::int64_t{2}, std::int64_t{3}, max_index / d / 2, max_index / d}) {
         if (k == 0 || k > max_index / d) continue;
         const std::int64_t m = k * d;
-        for (std::int64_t delta : {-1, 0, 1})
-            if (m + delta >= 0 && (delta <= 0 || m <= max_index - delta)) out.push_back(m + delta);
+        out.push_back(m - 1);  // m >= 1
+        out.push_back(m);
+        if (m < max_index) out.push_back(m + 1);
     }
     out.push_back(last_multiple);
     std::uniform_int_distribution<std::int64_t> any(0, max_index);
