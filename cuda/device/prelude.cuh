@@ -516,7 +516,8 @@ template <int E, class T> __device__ inline void store(T* p, const vec<T, E>& x)
 
 // ---- neighbour reads (shift, stencil) ------------------------------------------------------
 // Restates boundary_index in include/jitfuse/detail/shift_expr.hpp; offsets arrive reduced
-// below twice the extent, so index arithmetic cannot overflow.
+// below a period (wrap, reflect) or to at most the extent (clamp, constant), so index
+// arithmetic cannot overflow and one step brings an index back inside.
 struct boundary {
     enum kind { clamp, wrap, reflect, constant };
 };
