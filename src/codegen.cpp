@@ -419,8 +419,8 @@ void print_rolling(const kernel_ir& ir, source_writer& w, generated_source& out)
 
 /// A cumulative op along `axis` (launch: plan_scan_chunks in launch_geometry.hpp). Line l
 /// unravels over `outer` (the shape with extent 1 on the axis); each line is cut into
-/// `chunks` runs of `span` (the host's ceil(length / chunks)), and work item i = chunk * n + l is one thread walking its run in
-/// order. With several chunks, `jf_scan_totals` first folds each run into `totals` (the same
+/// `chunks` runs of `span` (the host's ceil(length / chunks)), and work item i = chunk * n + l
+/// is one thread walking its run in order. With several chunks, `jf_scan_totals` first folds each run into `totals` (the same
 /// layout), the host scans those along the chunks, and `jf_scan` starts each run from the
 /// previous chunk's scanned total (`carry`); with one, only `jf_scan` runs.
 void print_cumulative(const kernel_ir& ir, source_writer& w, generated_source& out) {

@@ -8,6 +8,7 @@
 /// multiplication", PLDI 1994, Theorem 4.2, with N = 64).
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -26,8 +27,7 @@ struct device_divisor {
 constexpr device_divisor make_divisor(std::int64_t d) {
     if (d <= 0) return {d, 0, 0};
     const auto ud = static_cast<std::uint64_t>(d);
-    int shift = 0;  // ceil(log2 d), at most 63
-    while ((std::uint64_t{1} << shift) < ud) ++shift;
+    const int shift = std::bit_width(ud - 1);  // ceil(log2 d), at most 63
     // magic = floor(2^64 * (2^shift - d) / d) + 1, by long division one bit at a time:
     // 2^shift - d < d, so every partial remainder is below d < 2^63 and doubles safely.
     std::uint64_t rest = (std::uint64_t{1} << shift) - ud, magic = 0;
