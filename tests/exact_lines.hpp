@@ -150,10 +150,11 @@ inline void check_scans(const jf::array<float, 3>& a, const std::vector<float>& 
 }
 
 /// rolling_sum along `axis` of `a` (its NaNs read as 0.5, so every sum is exact) for windows
-/// of 5 and 64, against a loop adding up each window: NaN until the window is full.
+/// narrower than a vector of blocks, of a whole one and of a part more, against a loop adding up
+/// each window: NaN until the window is full.
 inline void check_rolling(const jf::array<float, 3>& a, const std::vector<float>& data, const view_model& v,
                           int axis) {
-    for (const std::int64_t window : {5, 64}) {
+    for (const std::int64_t window : {5, 13, 37, 64}) {
         INFO("shape (" << v.shape[0] << ", " << v.shape[1] << ", " << v.shape[2] << "), axis " << axis
                        << ", window " << window);
         jf::array<float, 3> sum = jf::full<float, 3>(v.shape, 1e9f);

@@ -11,9 +11,13 @@
 #include <doctest/doctest.h>
 
 #include <jitfuse/jitfuse.hpp>
+#include <jitfuse/cpu/kernels.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <span>
 #include <vector>
@@ -51,6 +55,67 @@ void check_transposing(std::int64_t rows, std::int64_t cols, std::mt19937_64& rn
             wrong += z[at] != md[j * cols + i] * 2 + yd[at] || s[at] != md[sj * cols + si];
         }
     CHECK(wrong == 0);
+}
+
+/// Runs roll_loop<Isa> on every instruction set this CPU has, for windows below, at and above
+/// a vector of blocks, on a line of step 1 and of step 3; each must give the baseline's bits,
+/// and the baseline the means of the windows.
+template <class V>
+void check_roll_kernels() {
+    namespace cpu = jitfuse::cpu;
+    using op = jitfuse::detail::rolling_mean_op;
+    constexpr V eps = std::numeric_limits<V>::epsilon();
+    std::mt19937_64 rng(37);
+    std::uniform_real_distribution<V> value(-4, 4);
+    for (const std::int64_t window : {1, 3, 7, 8, 15, 16, 17, 100}) {
+        for (const std::int64_t step : {1, 3}) {
+            const std::int64_t groups = 3, length = groups * cpu::roll_lanes<V> * window;
+            // The block before the line, and the suffix folds of it the kernel starts from.
+            std::vector<V> before(static_cast<std::size_t>(window)), suffixes(before.size());
+            std::vector<V> line(static_cast<std::size_t>(length * step));
+            for (V& x : before) x = value(rng);
+            for (V& x : line) x = value(rng);
+            for (std::int64_t k = window - 1; k >= 0; --k)
+                suffixes[k] = k + 1 < window ? op::combine(before[k], suffixes[k + 1]) : before[k];
+            const auto at = [&](std::int64_t k) -> V& { return line[static_cast<std::size_t>(k * step)]; };
+            at(7 % length) = std::numeric_limits<V>::quiet_NaN();
+            at(length / 2) = std::numeric_limits<V>::infinity();
+            at(length - 1) = -std::numeric_limits<V>::infinity();
+            const auto roll = [&](auto isa) {
+                std::vector<V> out = line, previous = suffixes;
+                std::vector<V> scratch(static_cast<std::size_t>((2 * cpu::roll_lanes<V> + 1) * window));
+                cpu::roll_loop<isa(), op, V>::blocks(out.data(), groups, step, window, previous.data(), scratch.data());
+                out.insert(out.end(), previous.begin(), previous.end());
+                return out;
+            };
+            const std::vector<V> baseline = roll(std::integral_constant<int, 0>{});
+            INFO(sizeof(V) << "-byte values, window " << window << ", step " << step);
+#if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+            const auto same = [&](const std::vector<V>& got) {
+                return std::memcmp(got.data(), baseline.data(), got.size() * sizeof(V)) == 0;
+            };
+            if (cpu::kernel_isa() >= 2) CHECK(same(roll(std::integral_constant<int, 2>{})));
+            if (cpu::kernel_isa() >= 3) CHECK(same(roll(std::integral_constant<int, 3>{})));
+#endif
+            // Each window folds at most 2 * window values: the sum is off by at most
+            // 2 * window * eps times the sum of their magnitudes, the mean by that / window
+            // and its own rounding.
+            std::int64_t wrong = 0;
+            for (std::int64_t k = 0; k < length; ++k) {
+                long double sum = 0, magnitude = 0;
+                for (std::int64_t j = k - window + 1; j <= k; ++j) {
+                    const V x = j < 0 ? before[static_cast<std::size_t>(window + j)] : at(j);
+                    sum += x;
+                    magnitude += std::fabs(x);
+                }
+                const double want = static_cast<double>(sum / window), got = baseline[static_cast<std::size_t>(k * step)];
+                if (std::isnan(want)) wrong += !std::isnan(got);
+                else if (std::isinf(want)) wrong += got != want;
+                else wrong += std::fabs(got - want) > eps * (2 * static_cast<double>(magnitude) + std::fabs(want));
+            }
+            CHECK(wrong == 0);
+        }
+    }
 }
 
 }  // namespace
@@ -103,5 +168,12 @@ TEST_SUITE("cpu loops") {
         // remaining blocks one by one; (3, 2, 70000): lines one by one, each rolled the same
         // way; (4000, 3, 7): short rows and columns many at a time.
         on_views(31, {{1, 1, 300001}, {3, 2, 70000}, {4000, 3, 7}}, 5000, check_rolling);
+    }
+
+    TEST_CASE("rolled blocks: the AVX2 and AVX-512 kernels give the baseline's bits") {
+        // roll_loop folds each block in one lane of a vector; the library builds it once per
+        // instruction set, and every build must fold as the baseline does, NaN and Inf too.
+        check_roll_kernels<float>();
+        check_roll_kernels<double>();
     }
 }

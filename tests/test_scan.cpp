@@ -327,6 +327,10 @@ TEST_CASE("results are bit-identical for every thread count") {
     for (auto& y : v) y = scan_value<float>(rng);
     const auto x = array_of(v);
     const auto m = x(jf::range{0, 9 * 65536, 1}).reshape<2>({9 * 256, 256});
+    // NaN and +-Inf: the windows holding them must give the same NaN whichever path runs them.
+    for (i64 i = 1000; i < n; i += 77777) v[static_cast<std::size_t>(i)] = std::nanf("");
+    for (i64 i = 3000; i < n; i += 99991) v[static_cast<std::size_t>(i)] = i & 1 ? INFINITY : -INFINITY;
+    const auto specials = array_of(v);
     const auto run = [&] {
         std::vector<std::vector<float>> r;
         r.push_back(jf::eval(jf::cumsum(x)).to_host());
@@ -334,6 +338,8 @@ TEST_CASE("results are bit-identical for every thread count") {
         r.push_back(jf::eval(jf::rolling_mean(x, 333)).to_host());
         r.push_back(jf::eval(jf::cumsum(m, 0)).to_host());
         r.push_back(jf::eval(jf::rolling_sum(m.transpose(), 17, 1)).to_host());
+        r.push_back(jf::eval(jf::rolling_mean(specials, 5)).to_host());
+        r.push_back(jf::eval(jf::rolling_sum(specials, 3000)).to_host());
         return r;
     };
     std::vector<std::vector<std::vector<float>>> all;

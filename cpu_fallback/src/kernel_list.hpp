@@ -45,3 +45,4 @@
 #define JITFUSE_TERNARY_KERNELS(X) X(where, ALL) X(clamp, ALL) X(fma, NUMERIC)
 
 #define JITFUSE_REDUCERS(X) X(sum) X(prod) X(min) X(max) X(mean) X(any) X(all) X(argmin) X(argmax)
+#define JITFUSE_ROLLING_OPS(X) X(rolling_sum) X(rolling_mean) X(rolling_min) X(rolling_max)

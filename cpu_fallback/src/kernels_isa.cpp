@@ -2,9 +2,11 @@
 // The tile kernels for one instruction set. The build compiles this file once per set with
 // JITFUSE_ISA = 3 (AVX-512), 2 (AVX2+FMA) or 0 (baseline) and the matching -m flags.
 #include <algorithm>
+#include <utility>
 
 #include "jitfuse/cpu/kernels.hpp"
 #include "jitfuse/detail/reducers.hpp"
+#include "jitfuse/detail/scan_expr.hpp"
 #include "kernel_list.hpp"
 
 namespace jitfuse::cpu {
@@ -58,6 +60,88 @@ void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width,
         for (std::int64_t i = 0; i < width; ++i) Red::template step<T>(acc[i], v[i], k + r);
 }
 
+/// Copies between the blocks in the line and their turned layout in roll_loop (t[k * c + b] =
+/// element k of block b), c x c elements at a time through a tile whose fixed strides let the
+/// compiler turn it in registers, then the last window % c positions. A window narrower than c
+/// is a compile-time constant (`Window`), so that those positions have fixed strides too.
+template <class V, bool ToLine, class Window>
+void turn(V* p, std::int64_t step, Window window, V* __restrict t) {
+    constexpr std::int64_t c = roll_lanes<V>;
+    const auto move = [](V& in_line, V& turned) {
+        if constexpr (ToLine) in_line = turned;
+        else turned = in_line;
+    };
+    // Each step == 1 branch is the common case, vectorised.
+    alignas(64) V tile[c * c];  // tile[b * c + k]: element k0 + k of block b
+    std::int64_t k0 = 0;
+    for (; k0 + c <= window; k0 += c) {
+        for (std::int64_t k = 0; k < c && ToLine; ++k)
+            for (std::int64_t b = 0; b < c; ++b) tile[b * c + k] = t[(k0 + k) * c + b];
+        for (std::int64_t b = 0; b < c; ++b) {
+            V* const row = p + (b * window + k0) * step;
+            if (step == 1)
+                for (std::int64_t k = 0; k < c; ++k) move(row[k], tile[b * c + k]);
+            else
+                for (std::int64_t k = 0; k < c; ++k) move(row[k * step], tile[b * c + k]);
+        }
+        for (std::int64_t k = 0; k < c && !ToLine; ++k)
+            for (std::int64_t b = 0; b < c; ++b) t[(k0 + k) * c + b] = tile[b * c + k];
+    }
+    for (std::int64_t b = 0; b < c; ++b) {
+        V* const row = p + b * window * step;
+        if (step == 1)
+            for (std::int64_t k = k0; k < window; ++k) move(row[k], t[k * c + b]);
+        else
+            for (std::int64_t k = k0; k < window; ++k) move(row[k * step], t[k * c + b]);
+    }
+}
+
+/// Each block is a lane: the sweeps of roll_group run along the turned rows, a vector of
+/// blocks per step, each lane folding its block's values in roll_group's order.
+template <class Op, class V, class Window>
+void roll_lanes_once(V* p, std::int64_t step, Window window, V* previous, V* scratch) {
+    constexpr std::int64_t c = roll_lanes<V>, width = c + 1;
+    V* __restrict t = scratch;
+    // suffix[k * width + b + 1] folds elements k .. window - 1 of block b; column 0 holds the
+    // block before p's, so that row k + 1 lines up the suffixes each output of row k needs.
+    V* __restrict suffix = scratch + window * c;
+    turn<V, false>(p, step, window, t);
+    const std::int64_t last = window - 1;
+    for (std::int64_t k = 0; k < window; ++k) suffix[k * width] = previous[k];
+    // Each loop over b is one vector operation, and `run` stays in a register. Left to itself
+    // the compiler unrolls those c iterations into scalar code before it vectorises anything:
+    // `unroll 1` keeps the loop.
+    V run[c];
+    for (std::int64_t b = 0; b < c; ++b) suffix[last * width + b + 1] = run[b] = t[last * c + b];
+    for (std::int64_t k = last - 1; k >= 0; --k)
+#pragma GCC unroll 1
+        for (std::int64_t b = 0; b < c; ++b) suffix[k * width + b + 1] = run[b] = Op::combine(t[k * c + b], run[b]);
+    for (std::int64_t b = 0; b < c; ++b) run[b] = t[b];
+    for (std::int64_t k = 1; k < window; ++k)
+#pragma GCC unroll 1
+        for (std::int64_t b = 0; b < c; ++b) t[k * c + b] = run[b] = Op::combine(run[b], t[k * c + b]);
+    for (std::int64_t k = 0; k < last; ++k)
+#pragma GCC unroll 1
+        for (std::int64_t b = 0; b < c; ++b)
+            t[k * c + b] = Op::finish(Op::combine(suffix[(k + 1) * width + b], t[k * c + b]), window);
+    for (std::int64_t b = 0; b < c; ++b) t[last * c + b] = Op::finish(t[last * c + b], window);
+    turn<V, true>(p, step, window, t);
+    for (std::int64_t k = 0; k < window; ++k) previous[k] = suffix[k * width + c];
+}
+
+template <int Isa, class Op, class V>
+void roll_loop<Isa, Op, V>::blocks(V* p, std::int64_t groups, std::int64_t step, std::int64_t window, V* previous,
+                                   V* scratch) {
+    const auto roll = [&](auto w) {
+        for (std::int64_t g = 0; g < groups; ++g)
+            roll_lanes_once<Op>(p + g * roll_lanes<V> * window * step, step, w, previous, scratch);
+    };
+    // Windows narrower than c are compile-time constants (turn copies them in registers).
+    [&]<std::int64_t... W>(std::integer_sequence<std::int64_t, W...>) {
+        if (!((window == W + 1 && (roll(std::integral_constant<std::int64_t, W + 1>{}), true)) || ...)) roll(window);
+    }(std::make_integer_sequence<std::int64_t, roll_lanes<V> - 1>{});
+}
+
 #define JITFUSE_INSTANTIATE(LOOP, OP, C) template struct LOOP<JITFUSE_ISA, detail::OP, C>;
 #define JITFUSE_UNARY_ONE(OP, C) JITFUSE_INSTANTIATE(unary_loop, OP##_op, C)
 #define JITFUSE_BINARY_ONE(OP, C) JITFUSE_INSTANTIATE(binary_loop, OP##_op, C)
@@ -70,11 +154,14 @@ void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width,
 #define JITFUSE_BINARY_ALL(OP, TYPES) JITFUSE_##TYPES##_TYPES(JITFUSE_BINARY_ONE, OP)
 #define JITFUSE_TERNARY_ALL(OP, TYPES) JITFUSE_##TYPES##_TYPES(JITFUSE_TERNARY_ONE, OP)
 #define JITFUSE_FOLD_ALL(RED) JITFUSE_ALL_TYPES(JITFUSE_FOLD_ONE, RED)
+#define JITFUSE_ROLL_ALL(OP) JITFUSE_FLOAT_TYPES(JITFUSE_ROLL_ONE, OP##_op)
+#define JITFUSE_ROLL_ONE(OP, V) JITFUSE_INSTANTIATE(roll_loop, OP, V)
 
 JITFUSE_UNARY_KERNELS(JITFUSE_UNARY_ALL)
 JITFUSE_BINARY_KERNELS(JITFUSE_BINARY_ALL)
 JITFUSE_TERNARY_KERNELS(JITFUSE_TERNARY_ALL)
 JITFUSE_REDUCERS(JITFUSE_FOLD_ALL)
+JITFUSE_ROLLING_OPS(JITFUSE_ROLL_ALL)
 JITFUSE_ALL_TYPES(JITFUSE_CONVERT_FROM, _)
 
 }  // namespace jitfuse::cpu

@@ -6,6 +6,7 @@
 /// inside a larger expression; the map feeding them is fused into their pass.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -48,10 +49,18 @@ struct rolling_base {
 struct rolling_sum_op : rolling_base {
     static constexpr std::string_view name = "rolling_sum";
     template <class V> static V combine(V a, V b) { return a + b; }
+    /// Every window that holds a NaN (or +inf and -inf) gives the same NaN: which one an
+    /// addition of two passes on depends on the order the compiler gives its operands, so it
+    /// would differ between the paths a block may take, and with the thread count.
+    template <class V> static V finish(V folded, std::int64_t) {
+        return folded == folded ? folded : std::numeric_limits<V>::quiet_NaN();
+    }
 };
 struct rolling_mean_op : rolling_sum_op {
     static constexpr std::string_view name = "rolling_mean";
-    template <class V> static V finish(V folded, std::int64_t window) { return folded / static_cast<V>(window); }
+    template <class V> static V finish(V folded, std::int64_t window) {
+        return rolling_sum_op::finish(folded / static_cast<V>(window), window);
+    }
 };
 struct rolling_min_op : rolling_base {
     static constexpr std::string_view name = "rolling_min";

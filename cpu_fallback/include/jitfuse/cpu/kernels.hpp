@@ -53,6 +53,20 @@ struct fold_loop {
     static void columns(state* acc, const T* v, std::int64_t width, std::int64_t rows, std::int64_t k);
 };
 
+/// Blocks of a rolling window rolled side by side by roll_loop: one vector of V.
+template <class V>
+inline constexpr std::int64_t roll_lanes = 64 / sizeof(V);
+
+/// Rolling windows (`Op` a rolling op of detail/scan_expr.hpp) for `groups` * roll_lanes<V>
+/// whole blocks of `window` elements from p, element k of the line at p[k * step], as
+/// roll_group in scan.hpp computes them block by block. `previous` holds the suffix folds of
+/// the block before p and receives those of the last block; `scratch` has room for
+/// (2 * roll_lanes<V> + 1) * window values.
+template <int Isa, class Op, class V>
+struct roll_loop {
+    static void blocks(V* p, std::int64_t groups, std::int64_t step, std::int64_t window, V* previous, V* scratch);
+};
+
 #if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
 /// The instruction set the kernels use here: 3 = AVX-512, 2 = AVX2+FMA, 0 = baseline.
 int kernel_isa() noexcept;
@@ -98,6 +112,11 @@ template <class Red, class T>
 void fold_columns(typename Red::template state<T>* acc, const T* v, std::int64_t width, std::int64_t rows,
                   std::int64_t k) {
     with_kernel_isa([&](auto isa) { fold_loop<isa(), Red, T>::columns(acc, v, width, rows, k); });
+}
+
+template <class Op, class V>
+void roll_kernel(V* p, std::int64_t groups, std::int64_t step, std::int64_t window, V* previous, V* scratch) {
+    with_kernel_isa([&](auto isa) { roll_loop<isa(), Op, V>::blocks(p, groups, step, window, previous, scratch); });
 }
 
 }  // namespace jitfuse::cpu

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "jitfuse/cpu/elementwise.hpp"
+#include "jitfuse/cpu/kernels.hpp"
 #include "jitfuse/cpu/thread_pool.hpp"
 
 namespace jitfuse::cpu {
@@ -191,43 +192,9 @@ void block_suffixes(At&& at, std::int64_t s, std::int64_t e, std::int64_t lanes,
             suffix[(k - s) * lanes + l] = k == e - 1 ? at(k, l) : Op::combine(at(k, l), suffix[(k - s + 1) * lanes + l]);
 }
 
-/// Blocks of one line rolled side by side in roll_group: each block's suffix and prefix folds
-/// are chains of their own, and this many advance together so that their combines overlap
-/// (a lone line's chain waits on each combine before the next).
-inline constexpr std::int64_t interleaved_blocks = 8;
-
-/// roll_group's windows for interleaved_blocks whole blocks of one line from `s` (a block
-/// start), in three sweeps: the suffixes of all blocks (into `suffix`, block after block),
-/// before any is overwritten; their prefixes in place; then each block's outputs from its
-/// prefixes and the suffixes of the block before it. The first two advance the blocks side
-/// by side (their chains overlap); the last has no chain, so it vectorises, division and all.
-/// Every output folds the same values in the same order as roll_group's, so the bits are the
-/// same. `previous` holds the suffixes of the block before `s` and receives those of the last
-/// block; `suffix` has room for interleaved_blocks * window values.
-template <class Op, class V>
-void roll_blocks(V* p, std::int64_t s, std::int64_t step, std::int64_t window, V* previous, V* suffix) {
-    constexpr std::int64_t count = interleaved_blocks;
-    const auto at = [&](std::int64_t k, std::int64_t b) -> V& { return p[(s + b * window + k) * step]; };
-    for (std::int64_t b = 0; b < count; ++b) suffix[b * window + window - 1] = at(window - 1, b);
-    for (std::int64_t k = window - 2; k >= 0; --k)
-        for (std::int64_t b = 0; b < count; ++b) suffix[b * window + k] = Op::combine(at(k, b), suffix[b * window + k + 1]);
-    for (std::int64_t k = 1; k < window; ++k)
-        for (std::int64_t b = 0; b < count; ++b) at(k, b) = Op::combine(at(k - 1, b), at(k, b));
-    const auto outputs = [&](V* x, const V* before, auto stride) {  // x[k * stride]: prefix up to k
-        for (std::int64_t k = 0; k + 1 < window; ++k) x[k * stride] = Op::finish(Op::combine(before[k + 1], x[k * stride]), window);
-        x[(window - 1) * stride] = Op::finish(x[(window - 1) * stride], window);
-    };
-    for (std::int64_t b = 0; b < count; ++b) {
-        V* const x = &at(0, b);
-        // At the line's start there is no block before: any values do, NaN replaces them below.
-        const V* const before = b > 0 ? suffix + (b - 1) * window : s > 0 ? previous : suffix;
-        if (step == 1) outputs(x, before, std::integral_constant<std::int64_t, 1>{});
-        else outputs(x, before, step);
-    }
-    if (s == 0)  // the line's first window - 1 outputs: no window is full yet
-        for (std::int64_t k = 0; k + 1 < window; ++k) at(k, 0) = std::numeric_limits<V>::quiet_NaN();
-    std::copy_n(suffix + (count - 1) * window, window, previous);
-}
+/// The widest window roll_group rolls roll_lanes blocks at a time (roll_kernel): its scratch,
+/// (2 * roll_lanes + 1) * window values, then stays within about 2 MiB.
+inline constexpr std::int64_t widest_rolled_window = 1 << 14;
 
 /// Rolling windows ending at k in [begin, end) of `lanes` lines in place (van Herk /
 /// Gil-Werman). The line is cut into blocks of `window` from its start; the window ending at
@@ -237,14 +204,22 @@ void roll_blocks(V* p, std::int64_t s, std::int64_t step, std::int64_t window, V
 /// or NaN that leaves the window leaves no trace. `begin` starts a block; `previous` holds
 /// the suffixes of the block before it (when begin > 0), `current` room for as many
 /// (window * lanes values each). Needs window <= the line's length.
+///
+/// Lanes of several lines advance together. A lone line rolls roll_lanes<V> whole blocks at
+/// a time instead (roll_kernel): each block one lane of a vector, its values folded in the
+/// same order as here, so that the bits are the same whichever path a block takes.
 template <class Op, class V>
 void roll_group(V* p, std::int64_t begin, std::int64_t end, std::int64_t step, std::int64_t lanes,
                 std::int64_t lane_step, std::int64_t window, V* previous, V* current) {
     constexpr V nan = std::numeric_limits<V>::quiet_NaN();
-    if (lanes == 1 && end - begin > interleaved_blocks * window) {
-        std::vector<V> suffix(static_cast<std::size_t>(interleaved_blocks * window));
-        for (; end - begin > interleaved_blocks * window; begin += interleaved_blocks * window)
-            roll_blocks<Op>(p, begin, step, window, previous, suffix.data());
+    // Whole groups of blocks, at least one block left for the loop below.
+    const std::int64_t groups = (end - begin - 1) / (roll_lanes<V> * window);
+    if (lanes == 1 && groups > 0 && window <= widest_rolled_window) {
+        std::vector<V> scratch(static_cast<std::size_t>((2 * roll_lanes<V> + 1) * window));
+        roll_kernel<Op>(p + begin * step, groups, step, window, previous, scratch.data());
+        if (begin == 0)  // the line's first window - 1 outputs: no window is full yet
+            for (std::int64_t k = 0; k + 1 < window; ++k) p[k * step] = nan;
+        begin += groups * roll_lanes<V> * window;
     }
     const auto at = [&](std::int64_t k, std::int64_t l) -> V& { return p[k * step + l * lane_step]; };
     V prefix[scan_lanes]{};  // set at each block start; initialised for -Wmaybe-uninitialized
