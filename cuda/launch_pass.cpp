@@ -9,7 +9,7 @@
 namespace jitfuse::detail {
 
 void launch_pass(const generated_source& src, std::size_t kernel, kernel_args& args, std::int64_t blocks, int gpu) {
-    if (const auto& dir = config().dump_dir; !dir.empty()) dump_source(src, dir);
+    dump_source(src);
     const kernel_binary binary = compiled_binary(src, cuda::gpu(gpu).arch);
     cuda::launch_shape shape;
     shape.grid[0] = static_cast<unsigned>(blocks);

@@ -21,6 +21,7 @@ const char* layout_name(layout how) {
 }  // namespace
 
 kernel_info describe_launch(const pass_plan& plan) {
+    dump_source(*plan.src);
     kernel_info info;
     info.source = plan.src->source;
     info.headers.emplace(std::string(prelude_name), std::string(device_prelude()));
@@ -40,6 +41,7 @@ gpu_geometry explained_gpu() {
 }
 
 void compile_into_caches(const generated_source& src, std::string_view arch) {
+    dump_source(src);
     if (arch != "native") {
         compiled_binary(src, arch);
         return;

@@ -11,7 +11,9 @@
 namespace jitfuse::detail {
 namespace fs = std::filesystem;
 
-void dump_source(const generated_source& src, const fs::path& dir) {
+void dump_source(const generated_source& src) {
+    const fs::path& dir = config().dump_dir;
+    if (dir.empty()) return;
     static std::mutex mutex;
     static std::set<std::pair<fs::path, std::string>> written;
     const std::string id = src.id.hex().substr(0, 16);

@@ -252,6 +252,18 @@ TEST_CASE("JITFUSE_DUMP writes each generated source once, next to the prelude i
     CHECK(text == jf::explain(jf::sqrt(x) + 1.0f).source);
     std::ifstream prelude(dir.path / prelude_name, std::ios::binary);
     CHECK(std::string(std::istreambuf_iterator<char>(prelude), {}) == device_prelude());
+    // Sources that explain and precompile generate are dumped too, though nothing runs them.
+    const auto count_sources = [&] {
+        int n = 0;
+        for (const auto& f : fs::directory_iterator(dir.path)) n += f.path().extension() == ".cu";
+        return n;
+    };
+    (void)jf::explain(jf::cos(x) - 1.0f);
+    CHECK(count_sources() == 2);
+    if (have_nvrtc()) {
+        jf::precompile(jf::sum(x * 3.0f), "sm_90");
+        CHECK(count_sources() == 3);
+    }
 }
 
 #ifdef JITFUSE_CACHE_TOOL
@@ -264,7 +276,9 @@ TEST_CASE("processes share a cache: 8 x 4 threads warming one empty folder, then
     const generated_source* kernels[] = {
         plan_pass(jf::tanh(x) + x).src, plan_pass(jf::sum(x * x)).src,
         plan_pass(jf::maximum(y, 2.0) / y).src, plan_pass(jf::where(x > 3.0f, x, -x)).src};
-    for (const auto* k : kernels) dump_source(*k, sources.path);
+    jf::config().dump_dir = sources.path;  // fresh_cache restores the settings
+    for (const auto* k : kernels) dump_source(*k);
+    jf::config().dump_dir.clear();
     const std::string tool = JITFUSE_CACHE_TOOL;
     const std::string warm = tool + " --dir " + cache.dir.path.string() + " warm " + sources.path.string() +
                              " --arch sm_90 -j 4 2>&1";

@@ -128,10 +128,10 @@ std::vector<ptx_entry> ptx_entries(std::string_view ptx);
 /// Empty when `kernel`'s recorded parameters are those `compiled` has, else what differs.
 std::string parameter_mismatch(const kernel_entry& kernel, const ptx_entry& compiled);
 
-/// `JITFUSE_DUMP`: writes `src` into `dir` (once per source and process) as
+/// `JITFUSE_DUMP=<dir>`: writes `src` into the directory (once per source and process) as
 /// `<kernel>.<id>.cu`, next to the prelude it includes, so that `nvcc -I <dir>` and
-/// `jitfuse-cache warm <dir>` take the files as they are.
-void dump_source(const generated_source& src, const std::filesystem::path& dir);
+/// `jitfuse-cache warm <dir>` take the files as they are. Does nothing when it is unset.
+void dump_source(const generated_source& src);
 
 /// Whether passes run on the CPU also generate their CUDA kernels: to dump them or to check
 /// that NVRTC compiles them.
@@ -142,9 +142,8 @@ inline bool codegen_observed() {
 
 /// Hands a kernel generated for a CPU pass to the dump and to the codegen check.
 inline void observe_generated(const generated_source& src) {
-    const settings& cfg = config();
-    if (!cfg.dump_dir.empty()) dump_source(src, cfg.dump_dir);
-    if (!cfg.check_codegen.empty()) check_codegen(src, cfg.check_codegen);
+    dump_source(src);
+    if (const auto& check = config().check_codegen; !check.empty()) check_codegen(src, check);
 }
 
 /// Compiles what is still queued and returns how many kernels NVRTC rejected (each reported
