@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "jitfuse/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <string>
@@ -23,10 +24,11 @@ bool parse_flag(const char* variable, const char* value) {
     invalid(variable, v, "0 or 1");
 }
 
-std::uint64_t parse_count(const char* variable, std::string_view text, std::int64_t max, std::string_view accepted) {
+std::uint64_t parse_count(const char* variable, std::string_view text, std::int64_t min, std::int64_t max,
+                          std::string_view accepted) {
     std::int64_t n = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > max) invalid(variable, text, accepted);
+    if (ec != std::errc() || end != text.data() + text.size() || n < min || n > max) invalid(variable, text, accepted);
     return static_cast<std::uint64_t>(n);
 }
 
@@ -41,9 +43,10 @@ std::filesystem::path default_cache_dir(const char* (*getenv)(const char*)) {
 settings settings_from_env(const char* (*getenv)(const char*)) {
     settings s;
     if (const char* v = getenv("JITFUSE_NUM_THREADS"); v && *v)
-        s.num_threads = static_cast<int>(parse_count("JITFUSE_NUM_THREADS", v, 4096, "a thread count from 1 to 4096"));
+        s.num_threads = static_cast<int>(
+            parse_count("JITFUSE_NUM_THREADS", v, 0, 4096, "a thread count from 1 to 4096, or 0 for all hardware threads"));
     if (const char* v = getenv("JITFUSE_CACHE_SIZE_MB"); v && *v)
-        s.cache_max_bytes = parse_count("JITFUSE_CACHE_SIZE_MB", v, std::int64_t{1} << 30,
+        s.cache_max_bytes = parse_count("JITFUSE_CACHE_SIZE_MB", v, 1, std::int64_t{1} << 30,
                                         "a size in MiB from 1 to 1073741824") << 20;
     if (const char* v = getenv("JITFUSE_FAST_MATH"); v && *v) s.fast_math = parse_flag("JITFUSE_FAST_MATH", v);
     if (const char* v = getenv("JITFUSE_CACHE"); v && *v) s.cache_enabled = parse_flag("JITFUSE_CACHE", v);
@@ -65,15 +68,26 @@ settings settings_from_env(const char* (*getenv)(const char*)) {
         s.check_codegen = text;
     }
     if (const char* v = getenv("JITFUSE_DEVICE"); v && *v) {
-        const std::string_view text = v;
-        const bool cuda_n = text.starts_with("cuda:") && text.size() > 5 &&
-                            text.find_first_not_of("0123456789", 5) == std::string_view::npos;
-        if (text != "cpu" && text != "cuda" && text != "auto" && !cuda_n)
-            invalid("JITFUSE_DEVICE", text, "cpu, cuda or cuda:N");
-        s.device = text;
+        (void)detail::requested_gpu(v, "JITFUSE_DEVICE");
+        s.device = v;
     }
     return s;
 }
+
+namespace detail {
+
+std::optional<int> requested_gpu(std::string_view device, std::string_view variable) {
+    if (device.empty() || device == "cpu" || device == "auto") return std::nullopt;
+    if (device == "cuda") return 0;
+    int index = -1;
+    const std::string_view digits = device.substr(std::min<std::size_t>(device.size(), 5));
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    if (!device.starts_with("cuda:") || ec != std::errc() || end != digits.data() + digits.size() || index < 0)
+        invalid(variable, device, "cpu, cuda or cuda:N");
+    return index;
+}
+
+}  // namespace detail
 
 settings& config() {
     static settings s = settings_from_env([](const char* name) -> const char* { return std::getenv(name); });

@@ -16,11 +16,9 @@ namespace {
 
 namespace cuda = detail::cuda;
 
-/// The GPU `JITFUSE_DEVICE` asks for ("cuda" is cuda:0), if any.
+/// The GPU `JITFUSE_DEVICE` (or `jf::config().device`) asks for ("cuda" is cuda:0), if any.
 std::optional<int> requested_gpu() {
-    const std::string& wanted = config().device;
-    if (!wanted.starts_with("cuda")) return std::nullopt;
-    return wanted.size() > 5 ? std::stoi(wanted.substr(5)) : 0;
+    return detail::requested_gpu(config().device, "JITFUSE_DEVICE (jf::config().device)");
 }
 
 /// "1 GPU (cuda:0 is NVIDIA H200, sm_90)".

@@ -130,6 +130,8 @@ TEST_CASE("factories: wrong element counts and negative extents are shape errors
         CHECK(msg.find("12") != std::string::npos);
     }
     CHECK_THROWS_AS((jf::zeros<float, 2>({-1, 4})), jf::shape_error);
+    CHECK_THROWS_AS((void)jf::arange<float>(3).broadcast_to<2>({-1, 3}), jf::shape_error);
+    CHECK_THROWS_AS((void)jf::full<float>(1, 2.f).broadcast_to<1>({-4}), jf::shape_error);
     CHECK_THROWS_AS(jf::empty<float>(-5), jf::shape_error);
     CHECK_THROWS_AS(jf::linspace<float>(0, 1, -1), jf::shape_error);
 }
@@ -583,6 +585,13 @@ TEST_CASE("indexing: integers drop axes, all keeps them, ranges out of bounds th
     CHECK_THROWS_AS((void)a(jf::all, jf::all, 6), jf::shape_error);
     CHECK_NOTHROW((void)a(jf::range(0, 4, 3), jf::all, jf::all));
     CHECK_NOTHROW((void)a(jf::range(3, -1, -3), jf::all, jf::all));
+    // Bounds and steps at the ends of int64: stop - start and -step overflow a signed count.
+    constexpr i64 lo = std::numeric_limits<i64>::min(), hi = std::numeric_limits<i64>::max();
+    CHECK(a(jf::range(3, hi, hi), jf::all, jf::all).shape() == jf::shape_t<3>{1, 5, 6});
+    CHECK(a(jf::range(2, -1, lo), jf::all, jf::all).shape() == jf::shape_t<3>{1, 5, 6});
+    CHECK_THROWS_AS((void)a(jf::range(3, lo, -2), jf::all, jf::all), jf::shape_error);
+    CHECK_THROWS_AS((void)a(jf::range(0, hi, 2), jf::all, jf::all), jf::shape_error);
+    CHECK_THROWS_AS((void)a(jf::range(3, lo, lo), jf::all, jf::all), jf::shape_error);  // 3, then below 0
 }
 
 namespace {
@@ -931,6 +940,27 @@ TEST_CASE("compound assignment over strided views") {
     check_array(x, {4}, std::vector<bool>{false, true, true, false});
     x ^= y;
     check_array(x, {4}, std::vector<bool>{true, true, true, true});
+}
+
+TEST_CASE("eval of an array or a view copies it into a new buffer") {
+    const auto x = jf::arange<float>(6);
+    jf::array<float> y = jf::eval(x);
+    CHECK(y.buffer() != x.buffer());
+    y = y * 10.f;
+    check_array(x, {6}, std::vector<float>{0, 1, 2, 3, 4, 5});
+    const auto m = x.reshape<2>({2, 3});
+    const jf::array<float, 2> t = jf::eval(m.transpose());
+    CHECK(t.buffer() != m.buffer());
+    CHECK(t.is_contiguous());
+    check_array(t, {3, 2}, std::vector<float>{0, 3, 1, 4, 2, 5});
+}
+
+TEST_CASE("item() of a one-element array of any rank; other sizes are shape errors") {
+    CHECK(jf::full<float>(1, 2.5f).item() == 2.5f);
+    CHECK(jf::array<double, 0>(jf::sum(jf::arange<double>(5))).item() == 10.0);
+    CHECK(jf::arange<int>(12).reshape<2>({3, 4})(jf::range(2, 3), jf::range(1, 2)).item() == 9);
+    CHECK_THROWS_AS((void)jf::arange<float>(2).item(), jf::shape_error);
+    CHECK_THROWS_AS((void)jf::zeros<float>(0).item(), jf::shape_error);
 }
 
 TEST_CASE("rank-0 arrays from whole reductions") {

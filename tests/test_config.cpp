@@ -88,6 +88,7 @@ TEST_CASE("valid values") {
     CHECK(s.device == "cpu");
 
     CHECK(parse({{"JITFUSE_NUM_THREADS", "1"}}).num_threads == 1);
+    CHECK(parse({{"JITFUSE_NUM_THREADS", "0"}}).num_threads == 0);  // all hardware threads, as the default
     CHECK(parse({{"JITFUSE_NUM_THREADS", "64"}}).num_threads == 64);
     CHECK(parse({{"JITFUSE_FAST_MATH", "0"}}).fast_math == false);
     CHECK(parse({{"JITFUSE_CACHE", "1"}}).cache_enabled == true);
@@ -102,7 +103,7 @@ TEST_CASE("valid values") {
 
 TEST_CASE("invalid values are jitfuse::error naming the variable") {
     check_invalid("JITFUSE_NUM_THREADS", "abc");
-    check_invalid("JITFUSE_NUM_THREADS", "0");
+    check_invalid("JITFUSE_NUM_THREADS", "4097");
     check_invalid("JITFUSE_NUM_THREADS", "-2");
     check_invalid("JITFUSE_NUM_THREADS", "4x");
     check_invalid("JITFUSE_NUM_THREADS", "99999999999999999999");
@@ -118,6 +119,28 @@ TEST_CASE("invalid values are jitfuse::error naming the variable") {
     check_invalid("JITFUSE_DEVICE", "cuda:");
     check_invalid("JITFUSE_DEVICE", "cuda:x");
     check_invalid("JITFUSE_DEVICE", "CPU0");
+    check_invalid("JITFUSE_DEVICE", "cuda:-1");
+    check_invalid("JITFUSE_DEVICE", "cuda:99999999999");  // beyond an int
+    check_invalid("JITFUSE_DEVICE", "cudax");
+}
+
+TEST_CASE("a device set through jf::config() is checked like JITFUSE_DEVICE") {
+    test::settings_scope settings;
+    for (const char* bad : {"tpu", "cuda:x", "cuda:99999999999", "cuda:"}) {
+        INFO(bad);
+        jf::config().device = bad;
+        try {
+            (void)jf::default_device();
+            FAIL("no exception");
+        } catch (const jf::error& e) {
+            const std::string msg = e.what();
+            INFO(msg);
+            CHECK(msg.find("JITFUSE_DEVICE") != std::string::npos);
+            CHECK(msg.find(bad) != std::string::npos);
+        }
+    }
+    jf::config().device = "cpu";
+    CHECK(jf::default_device().is_cpu());
 }
 
 TEST_CASE("backend_info is one line that names the CPU backend") {

@@ -533,6 +533,13 @@ TEST_CASE("axes: negative axes, out-of-range axes are shape errors") {
     CHECK_THROWS_AS((void)jf::sum(v, 1), jf::shape_error);
     CHECK_THROWS_AS((void)jf::sum(v, -2), jf::shape_error);
     CHECK(jf::sum(v, -1).item() == 10.f);
+    // The extremes of int64 are axes like any other: out of range.
+    for (const std::int64_t a : {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
+        INFO("axis " << a);
+        CHECK_THROWS_AS((void)jf::sum(x, a), jf::shape_error);
+        CHECK_THROWS_AS((void)jf::sum(v, a), jf::shape_error);
+        CHECK_THROWS_AS((void)jf::all(x, a), jf::shape_error);
+    }
 }
 
 TEST_CASE("fused maps feeding reductions") {

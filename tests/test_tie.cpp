@@ -120,6 +120,10 @@ TEST_CASE("tie: mismatched shapes are shape errors") {
         CHECK(msg.find("(3, 4)") != std::string::npos);
         CHECK(msg.find("(4, 3)") != std::string::npos);
     }
+    // An empty target stays empty when another target is wrong.
+    jf::array<float, 2> fresh;
+    CHECK_THROWS_AS(jf::tie(fresh, wrong) = jf::tuple(x, x), jf::shape_error);
+    CHECK(fresh.empty());
     // A broadcast view as a target.
     auto bview = jf::ones<float>(4).broadcast_to<2>({3, 4});
     CHECK_THROWS_AS(jf::tie(a, bview) = jf::tuple(x, x), jf::shape_error);

@@ -183,6 +183,14 @@ class array {
     /// Copies the elements out in row-major order (waits for pending work).
     std::vector<T> to_host() const { return detail::gather_to_host(*this); }
 
+    /// The element of a one-element array of any rank (waits for pending work).
+    T item() const {
+        if (size() != 1)
+            throw shape_error("item(): the array " + detail::format_shape(shape_) + " has " + std::to_string(size()) +
+                              " elements, not 1");
+        return to_host().front();
+    }
+
     /// Copies the elements into `out`, which must hold exactly `size()` elements.
     void copy_to_host(std::span<T> out) const {
         if (static_cast<std::int64_t>(out.size()) != size())
@@ -249,6 +257,7 @@ class array {
     template <int R2>
     array<T, R2> broadcast_to(const shape_t<R2>& shape) const {
         static_assert(R2 >= Rank, "jitfuse: broadcast_to cannot lower the rank");
+        detail::check_nonnegative<R2>(shape);
         shape_t<R2> strides{};
         for (int d = 0; d < R2; ++d) {
             const int s = d - (R2 - Rank);
@@ -326,18 +335,25 @@ class array {
           const shape_t<Rank>& strides)
         : buffer_(std::move(buffer)), data_(data), shape_(shape), strides_(strides) {}
 
+    /// The elements `r` picks along axis d; one outside the axis is a shape_error.
     std::int64_t range_count(const range& r, int d) const {
         const std::int64_t n = shape_[d];
         if (r.step == 0) throw shape_error("range: step must not be 0");
-        const std::int64_t span = r.step > 0 ? r.stop - r.start : r.start - r.stop;
-        const std::int64_t step = r.step > 0 ? r.step : -r.step;
-        const std::int64_t count = span <= 0 ? 0 : (span + step - 1) / step;
-        const std::int64_t last = r.start + (count - 1) * r.step;
-        if (count > 0 && (r.start < 0 || r.start >= n || last < 0 || last >= n))
+        const bool up = r.step > 0;
+        if (up ? r.stop <= r.start : r.stop >= r.start) return 0;
+        // Unsigned: stop - start and -step need not fit in an int64.
+        const auto start = static_cast<std::uint64_t>(r.start), stop = static_cast<std::uint64_t>(r.stop);
+        const std::uint64_t span = up ? stop - start : start - stop;
+        const std::uint64_t step = up ? static_cast<std::uint64_t>(r.step) : 0 - static_cast<std::uint64_t>(r.step);
+        const std::uint64_t count = (span - 1) / step + 1;
+        std::int64_t last = 0;  // distinct indices within [0, n): at most n of them
+        if (r.start < 0 || r.start >= n || count > static_cast<std::uint64_t>(n) ||
+            __builtin_mul_overflow(static_cast<std::int64_t>(count - 1), r.step, &last) ||
+            __builtin_add_overflow(last, r.start, &last) || last < 0 || last >= n)
             throw shape_error("range(" + std::to_string(r.start) + ", " + std::to_string(r.stop) +
                               ", " + std::to_string(r.step) + ") is out of range for axis " +
                               std::to_string(d) + " of shape " + detail::format_shape(shape_));
-        return count;
+        return static_cast<std::int64_t>(count);
     }
 
     std::shared_ptr<detail::buffer> buffer_;

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace jitfuse {
 
@@ -33,5 +35,11 @@ settings& config();
 
 /// Parses settings from an environment lookup (exposed for tests).
 settings settings_from_env(const char* (*getenv)(const char*));
+
+namespace detail {
+/// The GPU a device setting asks for: none for "cpu", "auto" or "", 0 for "cuda", N for
+/// "cuda:N"; anything else is a jitfuse::error naming `variable`.
+std::optional<int> requested_gpu(std::string_view device, std::string_view variable);
+}  // namespace detail
 
 }  // namespace jitfuse

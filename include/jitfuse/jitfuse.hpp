@@ -21,10 +21,13 @@
 
 namespace jitfuse {
 
-/// Evaluates `e` into a new array.
+/// Evaluates `e` into a new array; an array or view is copied (constructing an array from
+/// one would share its buffer).
 template <detail::expression E>
 auto eval(const E& e) {
-    return array<typename E::value_type, E::rank>(e);
+    using result = array<typename E::value_type, E::rank>;
+    if constexpr (std::same_as<E, result>) return e.clone();
+    else return result(e);
 }
 
 /// Waits until all queued work is done: GPU passes are queued on each GPU's stream (the CPU

@@ -18,7 +18,7 @@ namespace jitfuse {
 #define JITFUSE_DEFINE_REDUCTION(NAME)                                                   \
     template <detail::expression E>                                                      \
     auto NAME(const E& e) {                                                              \
-        return detail::reduce_expr<detail::NAME##_reducer, E, 0>(e, detail::all_axes);    \
+        return detail::reduce_expr<detail::NAME##_reducer, E, 0>(e, detail::every_element); \
     }                                                                                    \
     template <detail::expression E>                                                      \
         requires(E::rank >= 1)                                                           \
@@ -32,7 +32,7 @@ JITFUSE_REDUCTIONS(JITFUSE_DEFINE_REDUCTION)
 template <class E>
 auto detail::all_fn::operator()(const E& e) const {
     static_assert(expression<E>, "jitfuse: all() reduces an array or expression");
-    return reduce_expr<all_reducer, E, 0>(e, all_axes);
+    return reduce_expr<all_reducer, E, 0>(e, every_element);
 }
 template <class E>
 auto detail::all_fn::operator()(const E& e, std::int64_t axis) const {

@@ -47,6 +47,8 @@ class tied {
         auto bound = std::apply([&](const auto&... e) {
             return std::tuple{detail::materialize_reductions(e, dev)...};
         }, t.exprs);
+        // Every target checked before an empty one is given a buffer: a failed tie changes none.
+        std::apply([&](auto&... o) { (detail::check_target(o, shape, dev), ...); }, outs_);
         std::apply([&](auto&... o) { (detail::prepare_target(o, shape, dev), ...); }, outs_);
 
         if (any_aliasing(bound)) {

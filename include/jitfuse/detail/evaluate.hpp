@@ -115,19 +115,23 @@ bool reads_through_other_view(const array<T, R>& target, const E& e) {
     return found;
 }
 
-/// Gives an empty target a new buffer of `shape` on `dev`; otherwise the target must be on
-/// `dev` (arrays do not move between devices implicitly: `to(device)` moves them), the shapes
-/// must match and the target must not be a broadcast view (its elements would overlap).
+/// A non-empty target must be on `dev` (arrays do not move between devices implicitly:
+/// `to(device)` moves them), have `shape` and not be a broadcast view (its elements would
+/// overlap); an empty one takes any.
 template <class T, int R>
-void prepare_target(array<T, R>& target, const std::type_identity_t<shape_t<R>>& shape, device dev) {
-    if (target.empty()) {
-        array<T, R>(shape, dev).swap(target);
-        return;
-    }
+void check_target(const array<T, R>& target, const std::type_identity_t<shape_t<R>>& shape, device dev) {
+    if (target.empty()) return;
     if (target.where() != dev) throw_mixed_devices(target.where(), dev);
     if (target.shape() != shape) throw_shape_mismatch(target.shape(), shape);
     for (int d = 0; d < R; ++d)
         if (target.strides()[d] == 0 && target.shape()[d] > 1) throw_broadcast_target(target.shape(), target.strides());
+}
+
+/// check_target, then gives an empty target a new buffer of `shape` on `dev`.
+template <class T, int R>
+void prepare_target(array<T, R>& target, const std::type_identity_t<shape_t<R>>& shape, device dev) {
+    check_target(target, shape, dev);
+    if (target.empty()) array<T, R>(shape, dev).swap(target);
 }
 
 /// When codegen is observed (dump, check), generates the CUDA kernel of a pass the CPU runs

@@ -173,6 +173,9 @@ std::int64_t normalize_axis(std::int64_t axis, std::span<const std::int64_t> sha
 
 /// The `axis` of a reduction over every element.
 inline constexpr std::int64_t all_axes = INT64_MIN;
+/// Builds a reduction over every element; any other axis, INT64_MIN included, is the user's.
+struct every_element_t {};
+inline constexpr every_element_t every_element{};
 
 /// A reduction of `A` over one axis (`OutRank == A::rank - 1`) or over everything
 /// (`OutRank == 0`; a rank-1 input reduced along its axis is the same thing). Inside a larger expression it is computed first into a
@@ -194,9 +197,9 @@ struct reduce_expr {
     std::int64_t axis;  ///< the reduced axis (normalised), or all_axes
     shape_t<OutRank> shape_{};
 
-    reduce_expr(A a_, std::int64_t axis_) : a(std::move(a_)), axis(axis_) {
+    reduce_expr(A a_, every_element_t) : a(std::move(a_)), axis(all_axes) {}
+    reduce_expr(A a_, std::int64_t axis_) : a(std::move(a_)), axis(normalize_axis(axis_, a.shape())) {
         const auto in = a.shape();
-        if (axis != all_axes) axis = normalize_axis(axis, in);
         if constexpr (!whole)
             for (int d = 0, o = 0; d < A::rank; ++d)
                 if (d != axis) shape_[o++] = in[d];
@@ -205,7 +208,8 @@ struct reduce_expr {
     auto children() const { return std::tie(a); }
     template <class F> auto transform(F&& f) const {
         auto na = f(a);
-        return reduce_expr<Red, decltype(na), OutRank>{std::move(na), axis};
+        using result = reduce_expr<Red, decltype(na), OutRank>;
+        return axis == all_axes ? result{std::move(na), every_element} : result{std::move(na), axis};
     }
 
     /// Evaluates a whole reduction and returns its value (waits for the device).
