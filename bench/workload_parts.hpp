@@ -4,6 +4,7 @@
 // registry (split so that the heavy template code compiles on two cores at once).
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <type_traits>
 #include <vector>
 
@@ -27,6 +28,17 @@ inline double unit_hash(std::uint64_t i, std::uint64_t seed) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+}
+
+/// `run` with jitfuse's fast math on (SLEEF's 3.5-ULP functions on the CPU): the variant to
+/// hold against the -ffast-math OpenMP loops.
+template <class Run>
+std::function<void()> fast_math(Run run) {
+    return [run] {
+        jf::config().fast_math = true;
+        run();
+        jf::config().fast_math = false;
+    };
 }
 
 /// `a`'s values as a host array: `a` itself on the CPU, else a copy (which `a = host` writes back).

@@ -51,12 +51,7 @@ workload chain() {
                     const auto run = [v] { v->z = jf::sin(v->x) * jf::exp(v->x) + jf::log(v->x + 1.0f); };
                     return std::vector<variant>{
                         {"jitfuse", "jitfuse", run},
-                        {"jitfuse fast-math", "jitfuse",
-                         [run] {
-                             jf::config().fast_math = true;
-                             run();
-                             jf::config().fast_math = false;
-                         }},
+                        {"jitfuse fast-math", "jitfuse", fast_math(run)},
                         {"jitfuse unfused", "unfused",
                          [v] {
                              const jf::array<float> a = jf::sin(v->x), b = jf::exp(v->x), c = a * b, d = v->x + 1.0f,

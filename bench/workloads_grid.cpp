@@ -125,16 +125,17 @@ workload row_softmax() {
                 };
                 const auto g = std::make_shared<state>(grid_shape{rows, softmax_cols});
                 const grid_shape column{rows, 1};
+                // Three passes: the max, the sum of exponentials, the normalised exponentials
+                // (recomputed rather than stored: reading x again is cheaper than e).
+                const auto run = [g, column] {
+                    g->row_max = jf::max(g->in, 1);
+                    const auto shifted = g->in - g->row_max.reshape<2>(column);
+                    g->row_sum = jf::sum(jf::exp(shifted), 1);
+                    g->out = jf::exp(shifted) / g->row_sum.reshape<2>(column);
+                };
                 std::vector<variant> variants{
-                    // Three passes: the max, the sum of exponentials, the normalised exponentials
-                    // (recomputed rather than stored: reading x again is cheaper than e).
-                    {"jitfuse", "jitfuse",
-                     [g, column] {
-                         g->row_max = jf::max(g->in, 1);
-                         const auto shifted = g->in - g->row_max.reshape<2>(column);
-                         g->row_sum = jf::sum(jf::exp(shifted), 1);
-                         g->out = jf::exp(shifted) / g->row_sum.reshape<2>(column);
-                     }},
+                    {"jitfuse", "jitfuse", run},
+                    {"jitfuse fast-math", "jitfuse", fast_math(run)},
                     {"jitfuse unfused", "unfused",
                      [g, column] {
                          const jf::array<float> m = jf::max(g->in, 1);
