@@ -295,7 +295,8 @@ class array {
                 const std::int64_t count = range_count(i, d);
                 if (count > 0) data += i.start * strides_[d];
                 shape[o] = count;
-                strides[o++] = strides_[d] * i.step;
+                // One element or none: the step is never taken (and may be huge).
+                strides[o++] = count > 1 ? strides_[d] * i.step : strides_[d];
             } else {
                 if (i < 0 || static_cast<std::int64_t>(i) >= n)
                     throw shape_error("index " + std::to_string(i) + " is out of range for axis " +
