@@ -30,6 +30,15 @@ std::int64_t normalize_axis(std::int64_t axis, std::span<const std::int64_t> sha
     return axis < 0 ? axis + rank : axis;
 }
 
+std::int64_t new_axis_position(std::int64_t axis, std::span<const std::int64_t> shape) {
+    const auto rank = static_cast<std::int64_t>(shape.size()) + 1;  // the result's
+    if (axis < -rank || axis >= rank)
+        throw shape_error("expand_dims: axis " + std::to_string(axis) + " is out of range for an operand of shape " +
+                          format_shape(shape) + ": the new axis goes at " + std::to_string(-rank) + ".." +
+                          std::to_string(rank - 1));
+    return axis < 0 ? axis + rank : axis;
+}
+
 void throw_shape_mismatch(std::span<const std::int64_t> target, std::span<const std::int64_t> value) {
     throw shape_error("cannot assign a value of shape " + format_shape(value) +
                       " to an array of shape " + format_shape(target));

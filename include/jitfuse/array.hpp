@@ -231,6 +231,20 @@ class array {
         return reshape<detail::shape_rank<S>>(shape);
     }
 
+    /// The view with a new axis of extent 1 at `axis` (0..Rank; negative counts from the
+    /// end of the result, as NumPy's expand_dims): `v.expand_dims(1)` makes a vector a
+    /// column, which broadcasts along rows.
+    array<T, Rank + 1> expand_dims(std::int64_t axis) const {
+        if (empty()) detail::throw_empty_operand();
+        const std::int64_t at = detail::new_axis_position(axis, shape_);
+        shape_t<Rank + 1> strides{};
+        for (int d = 0; d <= Rank; ++d)
+            // The new axis gets the stride a contiguous array would have there.
+            strides[d] = d < at ? strides_[d] : d > at ? strides_[d - 1]
+                       : at < Rank ? strides_[at] * std::max<std::int64_t>(shape_[at], 1) : 1;
+        return array<T, Rank + 1>(buffer_, data_, detail::with_unit_axis<Rank>(shape_, at), strides);
+    }
+
     /// The view with axes in reverse order.
     array transpose() const {
         std::array<int, Rank> perm{};

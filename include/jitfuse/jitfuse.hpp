@@ -8,6 +8,7 @@
 #include "device.hpp"
 #include "dtype.hpp"
 #include "error.hpp"
+#include "expand_dims.hpp"
 #include "explain.hpp"
 #include "factories.hpp"
 #include "function.hpp"

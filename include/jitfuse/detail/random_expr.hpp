@@ -65,6 +65,9 @@ struct random_expr : with_operators {
     std::int64_t size() const { return element_count<R>(shape_); }
     bool is_contiguous() const { return true; }
     auto children() const { return std::tuple<>{}; }
+    /// The same numbers in another shape of as many elements (row-major order kept).
+    template <int R2>
+    random_expr<T, R2, Dist> with_shape(const shape_t<R2>& shape) const { return {shape, seed}; }
 };
 
 }  // namespace jitfuse::detail

@@ -69,6 +69,24 @@ std::size_t allocation_bytes(const shape_t<Rank>& shape, std::size_t element_siz
     return static_cast<std::size_t>(bytes);
 }
 
+/// The position of a new axis of extent 1 in an operand of `shape`: 0..rank, a negative one
+/// counting from the end of the result (NumPy's expand_dims); out of range is a shape_error.
+std::int64_t new_axis_position(std::int64_t axis, std::span<const std::int64_t> shape);
+
+/// `shape` right-aligned to rank R (missing leading axes have extent 1) with an axis of
+/// extent 1 inserted at `at` (0..R): the shape of a broadcast operand once an axis is
+/// inserted into the rank-R expression it belongs to.
+template <int R, std::size_t Q>
+shape_t<R + 1> with_unit_axis(const std::array<std::int64_t, Q>& shape, std::int64_t at) {
+    static_assert(int(Q) <= R);
+    shape_t<R + 1> out{};
+    for (int d = 0, from = int(Q) - R; d <= R; ++d) {
+        if (d == at) out[d] = 1;
+        else out[d] = from >= 0 ? shape[from++] : (++from, 1);
+    }
+    return out;
+}
+
 [[noreturn]] void throw_broadcast_error(std::span<const std::int64_t> a,
                                        std::span<const std::int64_t> b, const char* what);
 
