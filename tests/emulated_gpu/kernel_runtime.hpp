@@ -94,10 +94,16 @@ using std::isnan, std::isinf, std::isfinite, std::signbit;
     inline float jf_emu_##NAME(float x) { return jf_emu_##NAME##f(x); }                          \
     inline double jf_emu_##NAME(double x) { return double(WIDE(static_cast<long double>(x))); }
 #define JF_EMU_MATH(NAME) JF_EMU_UNARY(NAME, std::NAME)
-JF_EMU_MATH(sqrt) JF_EMU_MATH(cbrt) JF_EMU_MATH(exp) JF_EMU_MATH(exp2) JF_EMU_MATH(expm1) JF_EMU_MATH(log)
+JF_EMU_MATH(cbrt) JF_EMU_MATH(exp) JF_EMU_MATH(exp2) JF_EMU_MATH(expm1) JF_EMU_MATH(log)
 JF_EMU_MATH(log2) JF_EMU_MATH(log10) JF_EMU_MATH(log1p) JF_EMU_MATH(sin) JF_EMU_MATH(cos) JF_EMU_MATH(tan)
 JF_EMU_MATH(asin) JF_EMU_MATH(acos) JF_EMU_MATH(atan) JF_EMU_MATH(sinh) JF_EMU_MATH(cosh) JF_EMU_MATH(tanh)
 JF_EMU_MATH(erf)
+// sqrt is correctly rounded on the GPU (IEEE; NVRTC's default -prec-sqrt=true), and so is the
+// host's in the same type: through long double, a double result would be rounded twice (64 <
+// 2 * 53 + 2 bits) and miss by an ulp now and then.
+inline float jf_emu_sqrtf(float x) { return std::sqrt(x); }
+inline float jf_emu_sqrt(float x) { return std::sqrt(x); }
+inline double jf_emu_sqrt(double x) { return std::sqrt(x); }
 template <class T> T jf_emu_wide_rsqrt(T x) { return T(1) / std::sqrt(x); }
 template <class T> T jf_emu_wide_cospi(T x) { return std::cos(3.14159265358979323846264338327950288L * x); }
 JF_EMU_UNARY(rsqrt, jf_emu_wide_rsqrt) JF_EMU_UNARY(cospi, jf_emu_wide_cospi)

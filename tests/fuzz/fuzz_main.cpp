@@ -113,16 +113,17 @@ outcome run_variant(const generated_case& gc, std::size_t c, std::uint64_t v, st
         if (!covered) shape[k] = 1;
     }
     const std::string reduction = gc.reduction;
-    const bool per_axis = reduction.ends_with("_axis");
+    const bool per_axis = reduction.ends_with("_axis"), expand = reduction == "expand";
     const std::string red = reduction.substr(0, reduction.find('_'));
-    in.axis = static_cast<i64>(rng() % static_cast<unsigned>(rank));
-    if (rng() % 3 == 0) in.axis -= rank;  // negative axes count from the end
-    const i64 axis = in.axis < 0 ? in.axis + rank : in.axis;
+    const int positions = expand ? rank + 1 : rank;  // a new axis may also go after the last
+    in.axis = static_cast<i64>(rng() % static_cast<unsigned>(positions));
+    if (rng() % 3 == 0) in.axis -= positions;  // negative axes count from the end
+    const i64 axis = in.axis < 0 ? in.axis + positions : in.axis;
 
     std::ostringstream head;
     head << "case " << c << " variant " << v << " (seed " << seed << ", generator seed " << generator_seed
-         << "): " << gc.tree << (reduction == "none" ? "" : " reduced by " + reduction)
-         << (per_axis ? " axis " + std::to_string(in.axis) : "") << ", output shape " << jft::str(shape) << desc
+         << "): " << gc.tree << (reduction == "none" ? "" : expand ? " under expand_dims" : " reduced by " + reduction)
+         << (per_axis || expand ? " axis " + std::to_string(in.axis) : "") << ", output shape " << jft::str(shape) << desc
          << "\n  replay: JITFUSE_FUZZ_SEED=" << seed << " JITFUSE_FUZZ_ONLY=" << c << ":" << v << " jitfuse-fuzz";
 
     node tree = parse(gc.tree);
@@ -136,8 +137,9 @@ outcome run_variant(const generated_case& gc, std::size_t c, std::uint64_t v, st
     std::vector<value> want;
     const bool needs_elements = red == "max" || red == "min";
     bool expect_error = false;
-    if (reduction == "none") {
-        want = elements;
+    if (reduction == "none" || expand) {
+        want = elements;  // a new axis of extent 1 keeps the row-major order
+        if (expand) want_shape.insert(want_shape.begin() + axis, 1);
     } else if (!per_axis) {
         want_shape = {};
         expect_error = needs_elements && count == 0;

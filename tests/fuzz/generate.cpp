@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // jitfuse-fuzz-generate SEED COUNT OUT.cpp: writes COUNT random expression cases (trees of
 // depth <= 4 over 1-3 inputs of rank 1-3, float32/float64 or int32, weak scalars, an optional
-// whole or per-axis reduction at the root; one tree in four has one or two jf::shift nodes
+// whole or per-axis reduction or a jf::expand_dims at the root; one tree in four has one or two
+// jf::shift nodes
 // with a random boundary and offsets, over any subtree) as C++ for jitfuse plus their text form
 // for the reference interpreter. Run at build time: ranks, dtypes and ops are C++ types, so the trees
 // are fixed per build; shapes, broadcasting, strides, values and axes are drawn at run time.
@@ -28,7 +29,7 @@ class generator {
         node tree;
         std::vector<kind> inputs;
         std::vector<int> ranks;
-        std::string reduction;  ///< none | sum | max | min | mean, with "_axis" for one axis
+        std::string reduction;  ///< none | expand | sum | max | min | mean, with "_axis" for one axis
     };
 
     generated next() {
@@ -53,6 +54,8 @@ class generator {
             static const char* const ints[] = {"sum", "max", "min"};
             g.reduction = integer_ ? ints[pick(3)] : floats[pick(4)];
             if (rank > 1 && pick(2)) g.reduction += "_axis";
+        } else if (pick(4) == 0) {
+            g.reduction = "expand";  // expand_dims(tree, axis): pushed down to every leaf
         }
         return g;
     }
@@ -254,6 +257,7 @@ int main(int argc, char** argv) {
             << fuzz::cpp_type(g.tree.type) << ">, \"promotion differs from the generator's rule\");\n";
         const std::string red = g.reduction.substr(0, g.reduction.find('_'));
         if (g.reduction == "none") out << "             return collect(e);\n";
+        else if (g.reduction == "expand") out << "             return collect(jf::expand_dims(e, in.axis));\n";
         else if (g.reduction.ends_with("_axis")) out << "             return collect(jf::" << red << "(e, in.axis));\n";
         else out << "             return collect(jf::" << red << "(e));\n";
         out << "         }},\n";

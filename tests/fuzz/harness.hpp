@@ -18,7 +18,8 @@ namespace fuzz {
 
 namespace jf = jitfuse;
 
-/// The arrays a case reads (views of any layout) and the axis of an axis reduction.
+/// The arrays a case reads (views of any layout) and the axis of an axis reduction (or where
+/// expand_dims puts its axis).
 struct inputs {
     std::vector<std::any> arrays;  ///< jf::array<T, R> per input
     std::int64_t axis = 0;
@@ -56,7 +57,7 @@ struct generated_case {
     const char* tree;                 ///< text form, for the reference
     std::vector<kind> input_kinds;
     std::vector<int> input_ranks;
-    const char* reduction;            ///< none | sum | max | min | mean [_axis]
+    const char* reduction;            ///< none | expand | sum | max | min | mean [_axis]
     std::function<result(const inputs&)> run;
 };
 
