@@ -7,6 +7,7 @@
 
 #include <jitfuse/jitfuse.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -208,9 +209,17 @@ TEST_CASE("row softmax with expand_dims against long double") {
             const auto e = jf::exp(x.view - jf::expand_dims(jf::max(x.view, 1), 1));
             const jf::array<T, 2> softmax = e / jf::expand_dims(jf::sum(e, 1), 1);
             const auto got = softmax.to_host();
-            // exp is within 2 ULP, the sum of `cols` terms within cols ULP, the division half
-            // an ULP: (cols + 4) ULP of relative error bounds every element.
-            const double tol = static_cast<double>(cols + 4) * std::numeric_limits<T>::epsilon();
+            // Relative error, in units of epsilon: x - max rounds to within |x - max| / 2, which
+            // exp turns into as much relative error, in the numerator and (averaged) in the sum,
+            // so at most the row's spread (max - min); exp itself is within 2 ULP, a sum of
+            // `cols` terms within cols ULP, the division half an ULP.
+            long double spread = 0;
+            for (i64 r = 0; r < rows; ++r) {
+                const auto row = x.expect.span().subspan(static_cast<std::size_t>(r * cols), static_cast<std::size_t>(cols));
+                const auto [lo, hi] = std::minmax_element(row.begin(), row.end());
+                spread = std::max<long double>(spread, static_cast<long double>(*hi) - *lo);
+            }
+            const double tol = static_cast<double>(cols + 4 + spread) * std::numeric_limits<T>::epsilon();
             double worst = 0;
             for (i64 r = 0; r < rows; ++r) {
                 long double hi = x.expect[r * cols], total = 0;
