@@ -49,7 +49,7 @@ class tied {
         }, t.exprs);
         // Every target checked before an empty one is given a buffer: a failed tie changes none.
         std::apply([&](auto&... o) { (detail::check_target(o, shape, dev), ...); }, outs_);
-        std::apply([&](auto&... o) { (detail::prepare_target(o, shape, dev), ...); }, outs_);
+        std::apply([&](auto&... o) { (detail::allocate_if_empty(o, shape, dev), ...); }, outs_);
 
         if (any_aliasing(bound)) {
             std::tuple<Arrays...> tmp{Arrays(shape, dev)...};

@@ -127,11 +127,17 @@ void check_target(const array<T, R>& target, const std::type_identity_t<shape_t<
         if (target.strides()[d] == 0 && target.shape()[d] > 1) throw_broadcast_target(target.shape(), target.strides());
 }
 
-/// check_target, then gives an empty target a new buffer of `shape` on `dev`.
+/// Gives an empty target a new buffer of `shape` on `dev`.
+template <class T, int R>
+void allocate_if_empty(array<T, R>& target, const std::type_identity_t<shape_t<R>>& shape, device dev) {
+    if (target.empty()) array<T, R>(shape, dev).swap(target);
+}
+
+/// check_target, then allocate_if_empty.
 template <class T, int R>
 void prepare_target(array<T, R>& target, const std::type_identity_t<shape_t<R>>& shape, device dev) {
     check_target(target, shape, dev);
-    if (target.empty()) array<T, R>(shape, dev).swap(target);
+    allocate_if_empty(target, shape, dev);
 }
 
 /// When codegen is observed (dump, check), generates the CUDA kernel of a pass the CPU runs

@@ -74,9 +74,9 @@ constexpr bool any_below() {
 template <class E>
 struct rewritten_node : std::bool_constant<computed_first<E> || axis_insertion<E>> {};
 
-/// Does the tree hold a reduction (or another rewritten node) below its root?
+/// Does the tree hold a node to rewrite (a reduction, a scan, an expand_dims) below its root?
 template <class E>
-constexpr bool has_nested_reduction() {
+constexpr bool has_nested_rewrite() {
     return any_below<rewritten_node, E>();
 }
 
@@ -125,7 +125,7 @@ auto materialize_reductions(const E& e, const device& dev) {
         // Only C++ numbers below: nothing to push the axis into.
         if constexpr (pushed::rank != E::rank) return computed(operand, dev).expand_dims(e.axis);
         else return insert_axis<E::rank - 1>(operand, e.axis, dev);
-    } else if constexpr (is_array_v<E> || !has_nested_reduction<E>()) return e;
+    } else if constexpr (is_array_v<E> || !has_nested_rewrite<E>()) return e;
     else
         return e.transform([&](const auto& child) { return materialize_reductions(child, dev); });
 }
