@@ -238,10 +238,9 @@ class array {
         if (empty()) detail::throw_empty_operand();
         const std::int64_t at = detail::new_axis_position(axis, shape_);
         shape_t<Rank + 1> strides{};
-        for (int d = 0; d <= Rank; ++d)
-            // The new axis gets the stride a contiguous array would have there.
-            strides[d] = d < at ? strides_[d] : d > at ? strides_[d - 1]
-                       : at < Rank ? strides_[at] * std::max<std::int64_t>(shape_[at], 1) : 1;
+        for (int d = 0; d < Rank; ++d) strides[d < at ? d : d + 1] = strides_[d];
+        // The new axis gets the stride a contiguous array would have there.
+        strides[at] = at < Rank ? strides_[at] * std::max<std::int64_t>(shape_[at], 1) : 1;
         return array<T, Rank + 1>(buffer_, data_, detail::with_unit_axis<Rank>(shape_, at), strides);
     }
 

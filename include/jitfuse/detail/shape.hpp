@@ -81,8 +81,12 @@ shape_t<R + 1> with_unit_axis(const std::array<std::int64_t, Q>& shape, std::int
     static_assert(int(Q) <= R);
     shape_t<R + 1> out{};
     for (int d = 0, from = int(Q) - R; d <= R; ++d) {
-        if (d == at) out[d] = 1;
-        else out[d] = from >= 0 ? shape[from++] : (++from, 1);
+        if (d == at) {
+            out[d] = 1;
+            continue;
+        }
+        out[d] = from >= 0 ? shape[from] : 1;
+        ++from;
     }
     return out;
 }

@@ -120,11 +120,7 @@ auto materialize_reductions(const E& e, const device& dev) {
     if constexpr (computed_first<E>) {
         return computed(e, dev);
     } else if constexpr (axis_insertion<E>) {
-        auto operand = materialize_reductions(e.a, dev);
-        using pushed = decltype(insert_axis<E::rank - 1>(operand, e.axis, dev));
-        // Only C++ numbers below: nothing to push the axis into.
-        if constexpr (pushed::rank != E::rank) return computed(operand, dev).expand_dims(e.axis);
-        else return insert_axis<E::rank - 1>(operand, e.axis, dev);
+        return insert_axis<E::rank - 1>(materialize_reductions(e.a, dev), e.axis, dev);
     } else if constexpr (is_array_v<E> || !has_nested_rewrite<E>()) return e;
     else
         return e.transform([&](const auto& child) { return materialize_reductions(child, dev); });
