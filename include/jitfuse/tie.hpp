@@ -45,6 +45,7 @@ class tied {
         }, t.exprs);
         const device dev = detail::pass_device_of(outs_, t.exprs);
         auto bound = std::apply([&](const auto&... e) {
+            const detail::statement_scope statement;  // a node several expressions read is computed once
             return std::tuple{detail::materialize_reductions(e, dev)...};
         }, t.exprs);
         // Every target checked before an empty one is given a buffer: a failed tie changes none.

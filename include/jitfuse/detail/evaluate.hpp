@@ -20,8 +20,8 @@
 #include "gpu_eval.hpp"
 #include "kernel_args.hpp"
 #include "kernel_plan.hpp"
+#include "rewrite.hpp"
 #include "shift_expr.hpp"
-#include "walk.hpp"
 
 namespace jitfuse::detail {
 

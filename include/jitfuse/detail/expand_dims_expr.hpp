@@ -2,7 +2,7 @@
 #pragma once
 /// \file The node behind `expand_dims(e, axis)` for an expression: `e` with a new axis of
 /// extent 1, so that a per-row result broadcasts along rows (`x - expand_dims(max(x, 1), 1)`).
-/// It reaches no backend: before a pass, walk.hpp pushes the axis down to the leaves (views
+/// It reaches no backend: before a pass, rewrite.hpp pushes the axis down to the leaves (views
 /// of the arrays, reshaped random leaves), so the expression fuses as if written on them.
 
 #include <cstdint>

@@ -47,6 +47,11 @@ struct scalar_expr {
     auto children() const { return std::tuple<>{}; }
 };
 
+template <class E>
+inline constexpr bool is_scalar_expr_v = false;
+template <class T>
+inline constexpr bool is_scalar_expr_v<scalar_expr<T>> = true;
+
 /// Wraps an operand as a node: expressions stay as they are, numbers become scalar_expr.
 template <operand X>
 auto as_expr(const X& x) {

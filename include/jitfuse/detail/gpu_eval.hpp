@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <tuple>
 
+#include "../device.hpp"
 #include "cuda_driver.hpp"
 #include "kernel_args.hpp"
 #include "kernel_plan.hpp"

@@ -52,11 +52,6 @@ struct kernel_ir {
     std::string_view scan;             ///< scans, rolling windows: the op (`cumsum`, `rolling_mean`)
 };
 
-template <class E>
-inline constexpr bool is_scalar_expr_v = false;
-template <class T>
-inline constexpr bool is_scalar_expr_v<scalar_expr<T>> = true;
-
 /// Appends the nodes of expression type E (children first); returns the root's number.
 template <class E>
 int add_to_ir(kernel_ir& ir) {
