@@ -211,6 +211,50 @@ TEST_CASE("explicit cases: missing leading axes, size-1 axes, zero extents") {
     check_array(b4, {2, 3, 1, 4}, hbuf<float>(24, 3.f));
 }
 
+TEST_CASE("a value broadcast along rows longer than a tile is read right on every tile and row") {
+    // The CPU fills a tile with a broadcast value once per value: rows of 1300 are three tiles
+    // (the last partial), the column is read forwards and reversed, with one thread and more,
+    // into a row-major and a transposed target, in a lone op, a fused region and a reduction.
+    std::mt19937_64 rng(7);
+    const i64 rows = 37, cols = 1300;
+    auto x = make_view<float, 2>(rng, {rows, cols}, layout::contiguous);
+    auto column = make_view<float, 1>(rng, {rows}, layout::strided);
+    const auto reversed = column.view(jf::range(rows - 1, -1, -1));
+    for (const int threads : {1, 0}) {
+        const thread_count_guard guard(threads);
+        for (const bool flip : {false, true}) {
+            INFO("threads " << threads << std::string(flip ? ", reversed column" : ""));
+            const auto col = (flip ? reversed : column.view).expand_dims(1);
+            const auto value = [&](i64 r) { return column.expect[flip ? rows - 1 - r : r]; };
+            hbuf<float> minus(rows * cols), fused(rows * cols), row_sums(rows);
+            for (i64 r = 0; r < rows; ++r) {
+                float total = 0;
+                for (i64 c = 0; c < cols; ++c) {
+                    minus[r * cols + c] = x.expect[r * cols + c] - value(r);
+                    fused[r * cols + c] = x.expect[r * cols + c] * 2.f - value(r);
+                    total += value(r);  // small integers: exact in any order
+                }
+                row_sums[r] = total;
+            }
+            check_array(jf::eval(x.view - col), {rows, cols}, minus, "x - col");
+            check_array(jf::eval(x.view * 2.f - col), {rows, cols}, fused, "x * 2 - col");
+            check_array(jf::eval(jf::sum(col + jf::zeros<float, 2>({rows, cols}), 1)), {rows}, row_sums, "row sums");
+            jf::array<float, 2> across({cols, rows});
+            jf::array<float, 2> target = across.transpose();
+            target = x.view - col;
+            check_array(target, {rows, cols}, minus, "into a transposed target");
+            const jf::array<float, 0> one = jf::sum(column.view);
+            float s = 0;
+            for (i64 r = 0; r < rows; ++r) s += column.expect[r];
+            check_array(jf::eval(x.view - one), {rows, cols}, [&] {
+                hbuf<float> want(rows * cols);
+                for (i64 i = 0; i < rows * cols; ++i) want[i] = x.expect[i] - s;
+                return want;
+            }(), "x - a rank-0 array");
+        }
+    }
+}
+
 TEST_CASE("incompatible shapes are shape errors naming both shapes") {
     auto a = jf::zeros<float, 2>({3, 4});
     auto b = jf::zeros<float>(5);

@@ -30,21 +30,25 @@ std::uint64_t launches_of(F&& f) {
     return default_device_launches();
 }
 
-/// A shape of rank R with no empty axis (min and max need elements).
-shape_vec nonempty_shape(std::mt19937_64& rng, int rank, bool big) {
-    shape_vec s = random_shape(rng, rank, big);
-    for (auto& d : s) d = std::max<i64>(d, 1);
-    return s;
+/// Calls `f(x, shape)` with random small-integer matrices `x` (view_case) of random layouts,
+/// the last one big (the multi-threaded path); `nonempty`: no empty axis (max needs elements).
+template <class F>
+void for_random_matrices(std::uint64_t seed, int trials, bool nonempty, F&& f) {
+    std::mt19937_64 rng(seed);
+    for (int trial = 0; trial < trials; ++trial) {
+        shape_vec shape = random_shape(rng, 2, trial == trials - 1);
+        if (nonempty)
+            for (auto& d : shape) d = std::max<i64>(d, 1);
+        auto x = make_view<std::int32_t, 2>(rng, shape, random_layout(rng));
+        INFO(x.desc);
+        f(x, shape);
+    }
 }
 
 }  // namespace
 
 TEST_CASE("a per-row reduction read by the pass and by another reduction is computed once") {
-    std::mt19937_64 rng(11);
-    for (int trial = 0; trial < 8; ++trial) {
-        const shape_vec shape = nonempty_shape(rng, 2, trial == 7);
-        auto x = make_view<std::int32_t, 2>(rng, shape, random_layout(rng));
-        INFO(x.desc);
+    for_random_matrices(11, 8, true, [](const auto& x, const shape_vec& shape) {
         // Row by row: c = x - max(row), y = c * sum(c) (small integers: exact).
         hbuf<std::int32_t> model(count(shape));
         for (i64 r = 0; r < shape[0]; ++r) {
@@ -68,7 +72,7 @@ TEST_CASE("a per-row reduction read by the pass and by another reduction is comp
         });
         check_array(staged, shape, model, "staged");
         CHECK(lazy_launches == staged_launches);
-    }
+    });
 }
 
 TEST_CASE("standardizing: the mean read three times, once inside the variance, is computed once") {
@@ -116,11 +120,7 @@ TEST_CASE("standardizing: the mean read three times, once inside the variance, i
 }
 
 TEST_CASE("a scan, a shift under expand_dims and the operands of tie are computed once") {
-    std::mt19937_64 rng(33);
-    for (int trial = 0; trial < 6; ++trial) {
-        const shape_vec shape = random_shape(rng, 2, trial == 5);
-        auto x = make_view<std::int32_t, 2>(rng, shape, random_layout(rng));
-        INFO(x.desc);
+    for_random_matrices(33, 6, false, [](const auto& x, const shape_vec& shape) {
 
         {  // a scan read twice
             jf::array<std::int32_t, 2> lazy, staged;
@@ -171,7 +171,7 @@ TEST_CASE("a scan, a shift under expand_dims and the operands of tie are compute
             check_array(a, shape, ma);
             check_array(b, shape, mb);
         }
-    }
+    });
 }
 
 namespace {

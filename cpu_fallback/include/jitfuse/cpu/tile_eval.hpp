@@ -58,10 +58,14 @@ template <class T>
 inline constexpr bool is_cast<detail::cast_op<T>> = true;
 
 /// A leaf: reads the array directly where its inner stride is 1, else gathers into a tile.
+/// One value broadcast along the row (`x - m` with m of rank 0, or a column) fills the tile
+/// once per value, not once per tile: a fill per tile made `x - m` 45% slower than `x - 3.f`.
 template <class T, int AR, int R>
 struct tile_eval<array<T, AR>, R> {
     using value_type = T;
     loop_view<const T, R> view;
+    const T* filled_from = nullptr;  ///< the element `buf` repeats, over its first `filled` places
+    std::int64_t filled = 0;
     alignas(64) T buf[tile];
 
     tile_eval(const array<T, AR>& a, const loop_plan<R>& plan) : view(a.data(), a.shape(), a.strides(), plan) {}
@@ -69,9 +73,15 @@ struct tile_eval<array<T, AR>, R> {
     void start_row(const std::array<std::int64_t, R>& index, int dims) { view.start_row(index, dims); }
     const T* eval(std::int64_t j, std::int64_t n, T* = nullptr) {
         if (view.inner_stride == 1) return view.row + j;
-        if (view.inner_stride == 0) std::fill_n(buf, n, *view.row);
-        else
+        if (view.inner_stride == 0) {
+            if (view.row != filled_from || n > filled) {
+                std::fill_n(buf, n, *view.row);
+                filled_from = view.row;
+                filled = n;
+            }
+        } else {
             for (std::int64_t i = 0; i < n; ++i) buf[i] = view.row[(j + i) * view.inner_stride];
+        }
         return buf;
     }
 };
