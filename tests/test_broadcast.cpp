@@ -213,14 +213,15 @@ TEST_CASE("explicit cases: missing leading axes, size-1 axes, zero extents") {
 
 TEST_CASE("a value broadcast along rows longer than a tile is read right on every tile and row") {
     // The CPU fills a tile with a broadcast value once per value: rows of 1300 are three tiles
-    // (the last partial), the column is read forwards and reversed, with one thread and more,
+    // (the last partial), the column is read forwards and reversed, with one thread and two,
     // into a row-major and a transposed target, in a lone op, a fused region and a reduction.
     std::mt19937_64 rng(7);
     const i64 rows = 37, cols = 1300;
     auto x = make_view<float, 2>(rng, {rows, cols}, layout::contiguous);
     auto column = make_view<float, 1>(rng, {rows}, layout::strided);
+    auto wide = make_view<float, 2>(rng, {111, 602}, layout::contiguous);
     const auto reversed = column.view(jf::range(rows - 1, -1, -1));
-    for (const int threads : {1, 0}) {
+    for (const int threads : {1, 2}) {
         const thread_count_guard guard(threads);
         for (const bool flip : {false, true}) {
             INFO("threads " << threads << std::string(flip ? ", reversed column" : ""));
@@ -243,14 +244,19 @@ TEST_CASE("a value broadcast along rows longer than a tile is read right on ever
             jf::array<float, 2> target = across.transpose();
             target = x.view - col;
             check_array(target, {rows, cols}, minus, "into a transposed target");
+            // A rank-0 operand over rows that do not merge into one (601 of 602 columns), in
+            // two chunks of 111 rows: the second starts mid-row with a short tile, and the
+            // next row's first tile is longer.
+            const i64 rows2 = 111, cols2 = 602;
             const jf::array<float, 0> one = jf::sum(column.view);
             float s = 0;
             for (i64 r = 0; r < rows; ++r) s += column.expect[r];
-            check_array(jf::eval(x.view - one), {rows, cols}, [&] {
-                hbuf<float> want(rows * cols);
-                for (i64 i = 0; i < rows * cols; ++i) want[i] = x.expect[i] - s;
+            check_array(jf::eval(wide.view(jf::all, jf::range(0, cols2 - 1)) - one), {rows2, cols2 - 1}, [&] {
+                hbuf<float> want(rows2 * (cols2 - 1));
+                for (i64 r = 0; r < rows2; ++r)
+                    for (i64 c = 0; c + 1 < cols2; ++c) want[r * (cols2 - 1) + c] = wide.expect[r * cols2 + c] - s;
                 return want;
-            }(), "x - a rank-0 array");
+            }(), "a row-sliced x - a rank-0 array");
         }
     }
 }
