@@ -260,22 +260,27 @@ TEST_CASE("shift of an expression, nested shifts, and shifts broadcast into a la
 
 TEST_CASE("reductions of stencils: whole and along each axis, map fused") {
     std::mt19937_64 rng(65);
-    const i64 rows = 130, cols = 300;  // > 32768 elements: several threads
-    const grid g = random_grid(rng, rows, cols);
-    long double total = 0;
-    hbuf<float> row_max(static_cast<std::size_t>(rows), -INFINITY), col_sum(static_cast<std::size_t>(cols), 0.f);
-    for (i64 i = 0; i < rows; ++i)
-        for (i64 j = 0; j < cols; ++j) {
-            const float v = reference_jacobi(g, i, j, rule::reflect, 0.f);
-            total += v;
-            row_max[i] = std::max(row_max[i], v);
-            col_sum[j] += v * 4;  // small integers: exact in float in any order
-        }
-    const auto st = jf::stencil(g.a, jacobi, bnd::reflect);
-    // Quarter-integers below 2^10 summed over 4e4 elements stay below 2^24 quarters: exact.
-    CHECK(static_cast<long double>(jf::sum(st).item()) == total);
-    check_array(jf::eval(jf::max(st, 1)), {rows}, row_max, "max along rows");
-    check_array(jf::eval(jf::sum(st * 4.f, 0)), {cols}, col_sum, "sum along columns");
+    // > 32768 elements: several threads; rows and columns short enough (<= 128) that a
+    // reduction of plain arrays would take many of them to a tile, joining their axes.
+    for (const auto [rows, cols] : {std::pair<i64, i64>{130, 300}, {300, 7}, {7, 100}}) {
+        CAPTURE(rows);
+        CAPTURE(cols);
+        const grid g = random_grid(rng, rows, cols);
+        long double total = 0;
+        hbuf<float> row_max(static_cast<std::size_t>(rows), -INFINITY), col_sum(static_cast<std::size_t>(cols), 0.f);
+        for (i64 i = 0; i < rows; ++i)
+            for (i64 j = 0; j < cols; ++j) {
+                const float v = reference_jacobi(g, i, j, rule::reflect, 0.f);
+                total += v;
+                row_max[i] = std::max(row_max[i], v);
+                col_sum[j] += v * 4;  // small integers: exact in float in any order
+            }
+        const auto st = jf::stencil(g.a, jacobi, bnd::reflect);
+        // Quarter-integers below 2^10 summed over 4e4 elements stay below 2^24 quarters: exact.
+        CHECK(static_cast<long double>(jf::sum(st).item()) == total);
+        check_array(jf::eval(jf::max(st, 1)), {rows}, row_max, "max along rows");
+        check_array(jf::eval(jf::sum(st * 4.f, 0)), {cols}, col_sum, "sum along columns");
+    }
 }
 
 TEST_CASE("a grid updated from its own neighbours: g = stencil(g) and tie") {

@@ -146,8 +146,10 @@ inline constexpr std::int64_t piece_elements = 1 << 18;
 
 /// `plan` with loop axes g and g + 1 joined, when for every leaf each row of g + 1 follows
 /// the previous one in memory, so that a run of many short rows is one row of the result.
-template <int R>
+/// Never when `E` reads neighbours: a shift's edges are per axis, so its axes stay apart.
+template <int R, detail::expression E>
 std::optional<loop_plan<R>> joined(const loop_plan<R>& plan, int g, const std::vector<shape_t<R>>& strides) {
+    if (detail::neighbour_axes<E>() != 0) return std::nullopt;
     for (const auto& s : strides) {
         const auto ls = plan.loop_strides(s);
         if (ls[g] != ls[g + 1] * plan.extent[g + 1]) return std::nullopt;
@@ -270,7 +272,7 @@ void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t
         return;
     }
     // Short rows that follow each other in memory are evaluated many to a tile.
-    if (const auto flat = length <= narrow && plan.dims > 1 ? joined<R>(plan, plan.dims - 2, strides) : std::nullopt)
+    if (const auto flat = length <= narrow && plan.dims > 1 ? joined<R, E>(plan, plan.dims - 2, strides) : std::nullopt)
         return reduce_small_blocks<Red, R>(e, plan, *flat, plan.dims - 2, length, 1, out_view);
     parallel_for(rows, std::max<std::int64_t>(1, parallel_grain / length), [&](std::int64_t r0, std::int64_t r1) {
         auto dest = out_view();
@@ -296,9 +298,9 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
     const std::int64_t length = plan.extent[g_axis], inner = plan.inner();
     // Short columns that follow each other in memory: many reduced positions to a tile, and
     // when the outputs' whole blocks follow each other too, many outputs to a tile.
-    const auto flat = inner <= narrow && g_axis == plan.dims - 2 ? joined<R>(plan, g_axis, strides) : std::nullopt;
+    const auto flat = inner <= narrow && g_axis == plan.dims - 2 ? joined<R, E>(plan, g_axis, strides) : std::nullopt;
     if (flat && g_axis > 0 && 2 * length * inner <= tile)
-        if (const auto wide = joined<R>(*flat, g_axis - 1, strides))
+        if (const auto wide = joined<R, E>(*flat, g_axis - 1, strides))
             return reduce_small_blocks<Red, R>(e, plan, *wide, g_axis - 1, length, inner, out_view);
     const std::int64_t width = std::min(inner, tile), tiles_per_row = (inner + width - 1) / width;
     const std::int64_t units = plan.total() / (length * inner) * tiles_per_row;
