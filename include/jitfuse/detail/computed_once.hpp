@@ -34,6 +34,10 @@ template <class V, std::size_t N>
 void append_bytes(std::string& out, const std::array<V, N>& values) {
     for (const V& v : values) append_bytes(out, v);
 }
+inline void append_bytes(std::string& out, const device& dev) {
+    append_bytes(out, static_cast<int>(dev.type()));
+    append_bytes(out, dev.index());
+}
 
 /// The run-time values of the nodes of `e`, in node order, on `dev`: with E's type, they say
 /// what `e` computes while its arrays hold the same values. A new kind of node with run-time
@@ -41,16 +45,14 @@ void append_bytes(std::string& out, const std::array<V, N>& values) {
 template <expression E>
 std::string runtime_identity(const E& e, const device& dev) {
     std::string out;
-    append_bytes(out, static_cast<int>(dev.type()));
-    append_bytes(out, dev.index());
+    append_bytes(out, dev);
     visit_postorder(e, [&](const auto& node) {
         using N = std::remove_cvref_t<decltype(node)>;
         if constexpr (is_array_v<N>) {
             append_bytes(out, static_cast<const void*>(node.data()));
             append_bytes(out, node.shape());
             append_bytes(out, node.strides());
-            append_bytes(out, static_cast<int>(node.where().type()));
-            append_bytes(out, node.where().index());
+            append_bytes(out, node.where());
         } else if constexpr (generated_leaf<N>) {
             append_bytes(out, node.shape());
             append_bytes(out, node.seed);
