@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // jitfuse-fuzz-generate SEED COUNT OUT.cpp: writes COUNT random expression cases (trees of
 // depth <= 4 over 1-3 inputs of rank 1-3, float32/float64 or int32, weak scalars, an optional
-// whole or per-axis reduction or a jf::expand_dims at the root; one tree in four has one or two
-// jf::shift nodes
-// with a random boundary and offsets, over any subtree) as C++ for jitfuse plus their text form
-// for the reference interpreter. Run at build time: ranks, dtypes and ops are C++ types, so the trees
-// are fixed per build; shapes, broadcasting, strides, values and axes are drawn at run time.
-// So are a shift's offsets (its operand's rank is a type): since the extents are not, they mix
-// near neighbours, reads past the edge of small extents and far ones.
+// whole or per-axis reduction or a jf::expand_dims at the root) as C++ for jitfuse plus their
+// text form for the reference interpreter. One tree in four has one or two jf::shift nodes with
+// a random boundary and offsets, over any subtree; one in four has one or two reductions inside
+// it (whole, or along an axis kept as jf::expand_dims), and any node after the first may repeat
+// one (the same subtree; half of the time along another axis), which a statement computes once.
+// Run at build time: ranks, dtypes and ops are C++ types, so the trees are fixed per build;
+// shapes, broadcasting, strides, values and the root's axis are drawn at run time. A shift's
+// offsets and a nested reduction's axis are C++ values, drawn here once the inputs' ranks are:
+// since the extents are not, offsets mix near neighbours, reads past the edge of small extents
+// and far ones.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -36,6 +39,8 @@ class generator {
         generated g;
         integer_ = pick(10) < 3;
         shifts_left_ = pick(4) == 0 ? 1 + pick(2) : 0;
+        reductions_left_ = pick(4) == 0 ? 1 + pick(2) : 0;
+        reductions_.clear();
         const int rank = 1 + pick(3);
         const int count = 1 + pick(3);
         std::vector<kind> drawn;
@@ -43,17 +48,16 @@ class generator {
         inputs_ = &drawn;
         g.tree = expression(1 + pick(4));
         // Keep the inputs the tree reads, renumbered in order of use; the first has the full
-        // rank (the result's), the others any rank up to it (broadcasting).
+        // rank, the others any rank up to it (broadcasting). The result has that rank, unless
+        // the first input is only read by whole reductions.
         std::vector<int> renumber(drawn.size(), -1);
         renumber_inputs(g.tree, renumber, g.inputs, drawn);
         for (std::size_t i = 0; i < g.inputs.size(); ++i) g.ranks.push_back(i == 0 ? rank : 1 + pick(rank));
-        draw_offsets(g.tree, g.ranks);
+        const int result_rank = draw_offsets_and_axes(g.tree, g.ranks);
         g.reduction = "none";
         if (pick(4) == 0) {
-            static const char* const floats[] = {"sum", "max", "min", "mean"};
-            static const char* const ints[] = {"sum", "max", "min"};
-            g.reduction = integer_ ? ints[pick(3)] : floats[pick(4)];
-            if (rank > 1 && pick(2)) g.reduction += "_axis";
+            g.reduction = reducer();
+            if (result_rank > 1 && pick(2)) g.reduction += "_axis";
         } else if (pick(4) == 0) {
             g.reduction = "expand";  // expand_dims(tree, axis): pushed down to every leaf
         }
@@ -73,14 +77,48 @@ class generator {
         n.input = slot;
     }
 
-    /// Draws each shift's offsets, one per axis of its operand, whose rank is the highest of
-    /// the inputs below it; returns that rank.
-    int draw_offsets(node& n, const std::vector<int>& ranks) {
+    /// Draws each shift's offsets, one per axis of its operand (a shift of rank 0 is dropped),
+    /// and each nested reduction's axis (one of rank 0 reduces whole); returns the rank of `n`:
+    /// the highest of the inputs below it, 0 for a whole reduction.
+    int draw_offsets_and_axes(node& n, const std::vector<int>& ranks) {
         int rank = n.op == "a" ? ranks[static_cast<std::size_t>(n.input)] : 0;
-        for (auto& a : n.args) rank = std::max(rank, draw_offsets(a, ranks));
+        for (auto& a : n.args) rank = std::max(rank, draw_offsets_and_axes(a, ranks));
+        if (n.op == "shift" && rank == 0) n = node(n.args[0]);  // jitfuse shifts no value of rank 0
         if (n.op == "shift")
             for (int d = 0; d < rank; ++d) n.offsets.push_back(offset());
+        if (n.op != "reduce") return rank;
+        n.whole = n.whole || rank == 0;
+        if (n.whole) return 0;
+        n.axis = static_cast<std::int64_t>(n.axis_choice % static_cast<unsigned>(rank));
+        if (n.axis_choice / static_cast<unsigned>(rank) % 3 == 0) n.axis -= rank;  // counted from the end
         return rank;
+    }
+
+    const char* reducer() {
+        static const char* const floats[] = {"sum", "max", "min", "mean"};
+        static const char* const ints[] = {"sum", "max", "min"};
+        return integer_ ? ints[pick(3)] : floats[pick(4)];
+    }
+
+    /// A reduction inside the tree: whole (a value of rank 0) or along an axis kept with extent 1.
+    node nested_reduction(int depth) {
+        --reductions_left_;
+        node n;
+        n.op = "reduce";
+        n.reducer = reducer();
+        n.whole = pick(3) == 0;
+        n.axis_choice = rng_();
+        n.args = {expression(depth - 1)};
+        n.type = n.args[0].type;
+        reductions_.push_back(n);
+        return n;
+    }
+
+    /// An earlier reduction of this tree again, half of the time along another axis.
+    node repeated_reduction() {
+        node n = reductions_[static_cast<std::size_t>(pick(static_cast<int>(reductions_.size())))];
+        if (pick(2)) n.axis_choice = rng_();
+        return n;
     }
 
     /// One axis of a shift: mostly a near neighbour, often past the edge of the usual extents
@@ -121,7 +159,7 @@ class generator {
         return n;
     }
 
-    /// A shift of a subtree; its offsets are drawn once the inputs' ranks are (draw_offsets).
+    /// A shift of a subtree; its offsets are drawn once the inputs' ranks are (draw_offsets_and_axes).
     node shift(int depth) {
         static const char* const rules[] = {"clamp", "wrap", "reflect", "constant"};
         --shifts_left_;
@@ -150,6 +188,8 @@ class generator {
 
     node expression(int depth) {
         if (shifts_left_ > 0 && pick(2) == 0) return shift(depth);
+        if (!reductions_.empty() && pick(3) == 0) return repeated_reduction();
+        if (reductions_left_ > 0 && depth > 0 && pick(2) == 0) return nested_reduction(depth);
         if (depth <= 0 || pick(10) < 2) return leaf();
         static const char* const float_unary[] = {"neg", "abs", "sqrt", "exp", "log", "sin",
                                                   "cos", "tanh", "square", "castf", "castd"};
@@ -181,6 +221,8 @@ class generator {
     std::mt19937_64 rng_;
     bool integer_ = false;
     int shifts_left_ = 0;
+    int reductions_left_ = 0;
+    std::vector<node> reductions_;  ///< this tree's, for repeats
     const std::vector<kind>* inputs_ = nullptr;
 };
 
@@ -210,6 +252,12 @@ std::string cpp(const node& n) {
     if (n.op == "neg") return "(-" + arg(0) + ")";
     if (n.op == "min") return "jf::minimum(" + arg(0) + ", " + arg(1) + ")";
     if (n.op == "max") return "jf::maximum(" + arg(0) + ", " + arg(1) + ")";
+    if (n.op == "reduce") {
+        const std::string reduced = "jf::" + n.reducer + "(" + arg(0);
+        if (n.whole) return reduced + ")";
+        const std::string axis = std::to_string(n.axis);
+        return "jf::expand_dims(" + reduced + ", " + axis + "), " + axis + ")";
+    }
     if (n.op == "castf") return "jf::cast<float>(" + arg(0) + ")";
     if (n.op == "castd") return "jf::cast<double>(" + arg(0) + ")";
     if (n.op == "where") return "jf::where(" + arg(0) + ", " + arg(1) + ", " + arg(2) + ")";

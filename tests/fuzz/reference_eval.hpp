@@ -13,7 +13,9 @@
 //     sums along an axis add n eps |x|, twice the (n - 1) u |x| that bounds any summation order
 //     (Higham, Accuracy and Stability, 4.2): the CPU fallback accumulates them sequentially.
 //   - a shift copies: its value and bound are its operand's at the mapped index, a constant
-//     boundary's fill is exact.
+//     boundary's fill is exact;
+//   - a reduction inside the tree is the reduction of its operand's values and bounds, as at
+//     the root; its result then broadcasts like an input's.
 // Where a decision (a comparison, the sign of a divisor or of sqrt/log's argument) lies within
 // the bound, the element is "ambiguous" and not compared. Integers are exact and wrap.
 
@@ -22,7 +24,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tree.hpp"
@@ -60,6 +64,50 @@ inline ld round_to(kind k, ld x) {
 /// e * s without 0 * inf = NaN: a zero bound stays zero.
 inline ld scaled(ld e, ld s) { return e == 0 ? 0 : e * std::fabs(s); }
 
+/// Reduces `elements` (of type `t`) as `op` does ("sum", "max", "min", "mean"); `blocked`: the
+/// whole-array algorithm (bounded sequential runs), else any summation order.
+inline value reduce(const std::string& op, kind t, const std::vector<value>& elements, bool blocked) {
+    value r;
+    const auto n = static_cast<ld>(elements.size());
+    for (const auto& x : elements) r.ambiguous = r.ambiguous || x.ambiguous;
+    if (op == "max" || op == "min") {
+        ld best = op == "max" ? -INFINITY : INFINITY;
+        for (const auto& x : elements) {
+            if (std::isnan(x.v)) {
+                best = NAN;
+                break;
+            }
+            best = op == "max" ? std::max(best, x.v) : std::min(best, x.v);
+            r.err = std::max(r.err, x.err);
+        }
+        r.v = best;
+        return r;
+    }
+    ld sum = 0, magnitude = 0;
+    for (const auto& x : elements) {
+        sum += x.v;
+        magnitude += std::fabs(x.v);
+        r.err += x.err;
+    }
+    if (t == kind::i32 && op == "sum") {
+        r.v = round_to(kind::i32, sum);
+        return r;
+    }
+    const kind out = t == kind::i32 ? kind::f32 : t;  // the mean of integers is float32
+    const ld eps = out == kind::f32 ? std::ldexp(1.0L, -23) : std::ldexp(1.0L, -52);
+    const ld lanes = blocked ? std::min<ld>(n, 1024) + 64 : std::max<ld>(n, 1);
+    r.err += scaled(lanes * eps, magnitude);
+    if (op == "mean") {
+        r.v = round_to(out, elements.empty() ? NAN : sum / n);
+        r.err = elements.empty() ? 0 : r.err / n;
+    } else {
+        r.v = round_to(out, sum);
+    }
+    r.err += ulp_in(out, r.v);
+    if (!std::isfinite(r.err)) r.ambiguous = true;
+    return r;
+}
+
 /// Element values of one input, in the row-major order of its (broadcast-free) shape.
 struct input_data {
     std::vector<std::int64_t> shape;
@@ -69,15 +117,17 @@ struct input_data {
 
 class evaluator {
   public:
-    evaluator(const std::vector<input_data>& in, const std::vector<std::int64_t>& out_shape)
-        : in_(in), shape_(out_shape) {}
+    explicit evaluator(const std::vector<input_data>& in) : in_(in) {}
 
     /// Fills in node types from the inputs (as the generator chose them), and node shapes (a
-    /// shift's boundary lies at its operand's edge).
+    /// shift's boundary lies at its operand's edge; the root's is the result's).
     void type(node& n) const {
         for (auto& a : n.args) type(a);
-        n.shape = n.op == "a" ? in_[static_cast<std::size_t>(n.input)].shape : broadcast(n.args);
+        n.shape = n.op == "a" ? in_[static_cast<std::size_t>(n.input)].shape
+                  : n.op == "reduce" ? reduced_shape(n)
+                                     : broadcast(n.args);
         if (n.op == "a") n.type = in_[static_cast<std::size_t>(n.input)].type;
+        else if (n.op == "reduce" && n.reducer == "mean" && n.args[0].type == kind::i32) n.type = kind::f32;
         else if (n.op == "castf") n.type = kind::f32;
         else if (n.op == "castd") n.type = kind::f64;
         else if (n.op == "lt" || n.op == "gt") n.type = kind::boolean;
@@ -105,6 +155,7 @@ class evaluator {
         }
         if (n.op == "k") return {round_to(n.type, std::stold(n.scalar))};
         if (n.op == "shift") return shifted(n, idx);
+        if (n.op == "reduce") return reduced(n, idx);
         std::vector<value> a;
         for (const auto& c : n.args) a.push_back(at(c, idx));
         value r;
@@ -113,7 +164,59 @@ class evaluator {
         return floating(n, a, r);
     }
 
+    /// Does the tree reduce nothing by max or min (which jitfuse refuses) inside it?
+    static bool reduces_nothing(const node& n) {
+        for (const auto& a : n.args)
+            if (reduces_nothing(a)) return true;
+        if (n.op != "reduce" || (n.reducer != "max" && n.reducer != "min")) return false;
+        const auto& extent = n.args[0].shape;
+        if (!n.whole) return extent[axis_of(n)] == 0;
+        return std::find(extent.begin(), extent.end(), 0) != extent.end();
+    }
+
   private:
+    /// A nested reduction's axis, counted from the first.
+    static std::size_t axis_of(const node& n) {
+        const auto rank = static_cast<std::int64_t>(n.args[0].shape.size());
+        return static_cast<std::size_t>(n.axis < 0 ? n.axis + rank : n.axis);
+    }
+
+    /// A nested reduction's shape: none when whole, else its operand's with the axis kept as 1.
+    static std::vector<std::int64_t> reduced_shape(const node& n) {
+        if (n.whole) return {};
+        std::vector<std::int64_t> s = n.args[0].shape;
+        s[axis_of(n)] = 1;
+        return s;
+    }
+
+    /// A nested reduction at `idx` (an index of a broadcast result), of the operand's elements
+    /// that share `idx` off the axis (all of them when whole): computed once per group.
+    value reduced(const node& n, const std::vector<std::int64_t>& idx) const {
+        const node& operand = n.args[0];
+        const std::vector<std::int64_t>& extent = operand.shape;
+        const std::size_t axis = n.whole ? 0 : axis_of(n);
+        std::vector<std::int64_t> from(extent.size());
+        const std::size_t skip = idx.size() - extent.size();
+        for (std::size_t k = 0; k < extent.size() && !n.whole; ++k)
+            from[k] = k == axis || extent[k] == 1 ? 0 : idx[skip + k];
+        const auto [known, fresh] = reduced_.try_emplace({&n, from});
+        if (!fresh) return known->second;
+        std::vector<value> group;
+        if (n.whole) {
+            // Every index of `extent` in row-major order, the last axis fastest.
+            bool empty = std::find(extent.begin(), extent.end(), 0) != extent.end();
+            while (!empty) {
+                group.push_back(at(operand, from));
+                std::size_t k = extent.size();
+                while (k > 0 && ++from[k - 1] == extent[k - 1]) from[--k] = 0;
+                empty = k == 0;
+            }
+        } else {
+            for (from[axis] = 0; from[axis] < extent[axis]; ++from[axis]) group.push_back(at(operand, from));
+        }
+        return known->second = reduce(n.reducer, operand.type, group, n.whole);
+    }
+
     /// The right-aligned broadcast of the arguments' shapes (scalars have none).
     static std::vector<std::int64_t> broadcast(const std::vector<node>& args) {
         std::vector<std::int64_t> s;
@@ -246,51 +349,8 @@ class evaluator {
     }
 
     const std::vector<input_data>& in_;
-    std::vector<std::int64_t> shape_;
+    /// Nested reductions computed so far, by node and the index of their group.
+    mutable std::map<std::pair<const node*, std::vector<std::int64_t>>, value> reduced_;
 };
-
-/// Reduces `elements` (of type `t`) as `op` does ("sum", "max", "min", "mean"); `blocked`: the
-/// whole-array algorithm (bounded sequential runs), else any summation order.
-inline value reduce(const std::string& op, kind t, const std::vector<value>& elements, bool blocked) {
-    value r;
-    const auto n = static_cast<ld>(elements.size());
-    for (const auto& x : elements) r.ambiguous = r.ambiguous || x.ambiguous;
-    if (op == "max" || op == "min") {
-        ld best = op == "max" ? -INFINITY : INFINITY;
-        for (const auto& x : elements) {
-            if (std::isnan(x.v)) {
-                best = NAN;
-                break;
-            }
-            best = op == "max" ? std::max(best, x.v) : std::min(best, x.v);
-            r.err = std::max(r.err, x.err);
-        }
-        r.v = best;
-        return r;
-    }
-    ld sum = 0, magnitude = 0;
-    for (const auto& x : elements) {
-        sum += x.v;
-        magnitude += std::fabs(x.v);
-        r.err += x.err;
-    }
-    if (t == kind::i32 && op == "sum") {
-        r.v = round_to(kind::i32, sum);
-        return r;
-    }
-    const kind out = t == kind::i32 ? kind::f32 : t;  // the mean of integers is float32
-    const ld eps = out == kind::f32 ? std::ldexp(1.0L, -23) : std::ldexp(1.0L, -52);
-    const ld lanes = blocked ? std::min<ld>(n, 1024) + 64 : std::max<ld>(n, 1);
-    r.err += scaled(lanes * eps, magnitude);
-    if (op == "mean") {
-        r.v = round_to(out, elements.empty() ? NAN : sum / n);
-        r.err = elements.empty() ? 0 : r.err / n;
-    } else {
-        r.v = round_to(out, sum);
-    }
-    r.err += ulp_in(out, r.v);
-    if (!std::isfinite(r.err)) r.ambiguous = true;
-    return r;
-}
 
 }  // namespace fuzz

@@ -4,7 +4,10 @@
 // as C++ for jitfuse) and the reference interpreter (which evaluates them in long double).
 // Text form: `op(arg,arg)`, inputs `a0`..`a2`, scalars `k<value>`; e.g. `add(sin(a0),k2.5)`.
 // A shift carries its boundary (a constant one its fill) and offsets in its name:
-// `shift_wrap_1_-2(a0)`, `shift_constant_nan_0_3(a0)` (jf::boundary::constant(NaN)).
+// `shift_wrap_1_-2(a0)`, `shift_constant_nan_0_3(a0)` (jf::boundary::constant(NaN)). A
+// reduction inside the tree carries its reducer and, along one axis, that axis (kept as an axis
+// of extent 1, jf::expand_dims): `reduce_max(a0)` is jf::max(a0), a value of rank 0;
+// `reduce_sum_-1(a0)` is jf::expand_dims(jf::sum(a0, -1), -1).
 
 #include <cctype>
 #include <cstdint>
@@ -35,6 +38,10 @@ struct node {
     kind type = kind::f32;    ///< element type of the result (scalars: weak, take the other side's)
     std::string boundary;                ///< op "shift": clamp | wrap | reflect | constant (fill: `scalar`)
     std::vector<std::int64_t> offsets;   ///< op "shift": one per axis of its operand
+    std::string reducer;                 ///< op "reduce": sum | max | min | mean
+    bool whole = true;                   ///< op "reduce": of every element, else along `axis`
+    std::int64_t axis = 0;               ///< op "reduce" along an axis: of its operand, may be negative
+    std::uint64_t axis_choice = 0;       ///< generator only: decides `axis` once the operand's rank is known
     std::vector<std::int64_t> shape;     ///< the broadcast shape of the inputs below (set by the reference)
 };
 
@@ -45,15 +52,34 @@ inline std::string shift_name(const node& n) {
     return s;
 }
 
-/// The inverse of shift_name: fills in boundary, fill and offsets from `name`.
-inline void parse_shift(node& n, std::string_view name) {
-    std::vector<std::string> parts;  // "shift", boundary, [fill], offsets
+/// A nested reduction's op name in the text form: `reduce_<reducer>[_<axis>]`.
+inline std::string reduce_name(const node& n) {
+    return "reduce_" + n.reducer + (n.whole ? "" : "_" + std::to_string(n.axis));
+}
+
+/// `name` split at each '_'.
+inline std::vector<std::string> name_parts(std::string_view name) {
+    std::vector<std::string> parts;
     for (std::size_t at = 0;;) {
         const auto next = name.find('_', at);
         parts.emplace_back(name.substr(at, next - at));
-        if (next == std::string_view::npos) break;
+        if (next == std::string_view::npos) return parts;
         at = next + 1;
     }
+}
+
+/// The inverse of reduce_name.
+inline void parse_reduce(node& n, std::string_view name) {
+    const auto parts = name_parts(name);  // "reduce", reducer, [axis]
+    n.op = "reduce";
+    n.reducer = parts.at(1);
+    n.whole = parts.size() == 2;
+    if (!n.whole) n.axis = std::stoll(parts.at(2));
+}
+
+/// The inverse of shift_name: fills in boundary, fill and offsets from `name`.
+inline void parse_shift(node& n, std::string_view name) {
+    const auto parts = name_parts(name);  // "shift", boundary, [fill], offsets
     std::size_t i = 1;
     n.op = "shift";
     n.boundary = parts.at(i++);
@@ -64,7 +90,7 @@ inline void parse_shift(node& n, std::string_view name) {
 inline std::string to_text(const node& n) {
     if (n.op == "a") return "a" + std::to_string(n.input);
     if (n.op == "k") return "k" + n.scalar;
-    std::string s = (n.op == "shift" ? shift_name(n) : n.op) + "(";
+    std::string s = (n.op == "shift" ? shift_name(n) : n.op == "reduce" ? reduce_name(n) : n.op) + "(";
     for (std::size_t i = 0; i < n.args.size(); ++i) s += (i ? "," : "") + to_text(n.args[i]);
     return s + ")";
 }
@@ -91,6 +117,7 @@ inline node parse(std::string_view& text) {
     if (end == std::string_view::npos || text[end] != '(') throw std::runtime_error("bad tree text");
     const std::string_view name = text.substr(0, end);
     if (name.starts_with("shift_")) parse_shift(n, name);
+    else if (name.starts_with("reduce_")) parse_reduce(n, name);
     else n.op = std::string(name);
     text.remove_prefix(end + 1);
     for (;;) {
