@@ -124,35 +124,31 @@ outcome run_variant(const generated_case& gc, std::size_t c, std::uint64_t v, st
          << (per_axis || expand ? " axis " + std::to_string(in.axis) : "") << ", output shape " << jft::str(shape) << desc
          << "\n  replay: JITFUSE_FUZZ_SEED=" << seed << " JITFUSE_FUZZ_ONLY=" << c << ":" << v << " jitfuse-fuzz";
 
-    // Reference: every element of the broadcast shape, then the reduction if any.
-    const i64 count = jft::count(shape);
-    std::vector<value> elements(static_cast<std::size_t>(count));
-    for (i64 f = 0; f < count; ++f) elements[static_cast<std::size_t>(f)] = eval.at(tree, jft::unravel(f, shape));
+    // Reference: the root's reduction, if any, is one more reduce node over the tree (whole, or
+    // along `axis`, which the result then drops), read at every index of the result.
+    node root = std::move(tree);
     jft::shape_vec want_shape = shape;
+    if (expand) {
+        want_shape.insert(want_shape.begin() + axis, 1);  // a new axis of extent 1 keeps the row-major order
+    } else if (reduction != "none") {
+        node reduced;
+        reduced.op = "reduce";
+        reduced.reducer = red;
+        reduced.whole = !per_axis;
+        reduced.axis = axis;
+        reduced.args = {std::move(root)};
+        root = std::move(reduced);
+        eval.type(root);
+        if (per_axis) want_shape.erase(want_shape.begin() + axis);
+        else want_shape = {};
+    }
+    const bool expect_error = evaluator::reduces_nothing(root);
     std::vector<value> want;
-    const bool needs_elements = red == "max" || red == "min";
-    bool expect_error = evaluator::reduces_nothing(tree);
-    if (reduction == "none" || expand) {
-        want = elements;  // a new axis of extent 1 keeps the row-major order
-        if (expand) want_shape.insert(want_shape.begin() + axis, 1);
-    } else if (!per_axis) {
-        want_shape = {};
-        expect_error = expect_error || (needs_elements && count == 0);
-        want = {reduce(red, tree.type, elements, true)};
-    } else {
-        want_shape.erase(want_shape.begin() + axis);
-        expect_error = expect_error || (needs_elements && shape[static_cast<std::size_t>(axis)] == 0);
-        const i64 outer = jft::count(want_shape);
-        for (i64 o = 0; o < outer && !expect_error; ++o) {
-            auto idx = jft::unravel(o, want_shape);
-            idx.insert(idx.begin() + axis, 0);
-            std::vector<value> group;
-            for (i64 j = 0; j < shape[static_cast<std::size_t>(axis)]; ++j) {
-                idx[static_cast<std::size_t>(axis)] = j;
-                group.push_back(elements[static_cast<std::size_t>(jft::ravel(idx, shape))]);
-            }
-            want.push_back(reduce(red, tree.type, group, false));
-        }
+    for (i64 f = 0, n = expect_error ? 0 : jft::count(want_shape); f < n; ++f) {
+        auto idx = jft::unravel(f, want_shape);
+        if (expand) idx.erase(idx.begin() + axis);
+        else if (per_axis) idx.insert(idx.begin() + axis, 0);
+        want.push_back(eval.at(root, idx));
     }
 
     outcome out;

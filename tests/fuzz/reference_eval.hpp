@@ -164,7 +164,7 @@ class evaluator {
         return floating(n, a, r);
     }
 
-    /// Does the tree reduce nothing by max or min (which jitfuse refuses) inside it?
+    /// Does the tree reduce nothing by max or min (which jitfuse refuses)?
     static bool reduces_nothing(const node& n) {
         for (const auto& a : n.args)
             if (reduces_nothing(a)) return true;
@@ -189,16 +189,17 @@ class evaluator {
         return s;
     }
 
-    /// A nested reduction at `idx` (an index of a broadcast result), of the operand's elements
-    /// that share `idx` off the axis (all of them when whole): computed once per group.
+    /// A reduction at `idx` (an index of a broadcast result, the root's with the reduced axis),
+    /// of the operand's elements that share `idx` off the axis (all of them when whole):
+    /// computed once per group.
     value reduced(const node& n, const std::vector<std::int64_t>& idx) const {
         const node& operand = n.args[0];
         const std::vector<std::int64_t>& extent = operand.shape;
         const std::size_t axis = n.whole ? 0 : axis_of(n);
         std::vector<std::int64_t> from(extent.size());
-        const std::size_t skip = idx.size() - extent.size();
-        for (std::size_t k = 0; k < extent.size() && !n.whole; ++k)
-            from[k] = k == axis || extent[k] == 1 ? 0 : idx[skip + k];
+        if (!n.whole)  // right-aligned: `idx` has at least the operand's rank
+            for (std::size_t k = 0, skip = idx.size() - extent.size(); k < extent.size(); ++k)
+                from[k] = k == axis || extent[k] == 1 ? 0 : idx[skip + k];
         const auto [known, fresh] = reduced_.try_emplace({&n, from});
         if (!fresh) return known->second;
         std::vector<value> group;
