@@ -5,10 +5,12 @@
 // text form for the reference interpreter. One tree in four has one or two jf::shift nodes with
 // a random boundary and offsets, over any subtree; one in four has one or two reductions inside
 // it (whole, or along an axis kept as jf::expand_dims), and any node after the first may repeat
-// one (the same subtree; half of the time along another axis), which a statement computes once.
+// one (the same subtree; half of the time along another axis), which a statement computes once;
+// one in four has one or two scans (cumsum, cumprod; in float trees also rolling windows).
 // Run at build time: ranks, dtypes and ops are C++ types, so the trees are fixed per build;
 // shapes, broadcasting, strides, values and the root's axis are drawn at run time. A shift's
-// offsets and a nested reduction's axis are C++ values, drawn here once the inputs' ranks are:
+// offsets, a nested reduction's or scan's axis and a window are C++ values, drawn here once the
+// inputs' ranks are:
 // since the extents are not, offsets mix near neighbours, reads past the edge of small extents
 // and far ones.
 #include <algorithm>
@@ -40,6 +42,7 @@ class generator {
         integer_ = pick(10) < 3;
         shifts_left_ = pick(4) == 0 ? 1 + pick(2) : 0;
         reductions_left_ = pick(4) == 0 ? 1 + pick(2) : 0;
+        scans_left_ = pick(4) == 0 ? 1 + pick(2) : 0;
         reductions_.clear();
         const int rank = 1 + pick(3);
         const int count = 1 + pick(3);
@@ -77,20 +80,21 @@ class generator {
         n.input = slot;
     }
 
-    /// Draws each shift's offsets, one per axis of its operand (a shift of rank 0 is dropped),
-    /// and each nested reduction's axis (one of rank 0 reduces whole); returns the rank of `n`:
-    /// the highest of the inputs below it, 0 for a whole reduction.
+    /// Draws each shift's offsets, one per axis of its operand, and each nested reduction's or
+    /// scan's axis (a shift or scan of rank 0 is dropped, a reduction of rank 0 reduces whole);
+    /// returns the rank of `n`: the highest of the inputs below it, 0 for a whole reduction.
     int draw_offsets_and_axes(node& n, const std::vector<int>& ranks) {
         int rank = n.op == "a" ? ranks[static_cast<std::size_t>(n.input)] : 0;
         for (auto& a : n.args) rank = std::max(rank, draw_offsets_and_axes(a, ranks));
-        if (n.op == "shift" && rank == 0) n = node(n.args[0]);  // jitfuse shifts no value of rank 0
+        if ((n.op == "shift" || n.op == "scan") && rank == 0) n = node(n.args[0]);  // jitfuse refuses them
         if (n.op == "shift")
             for (int d = 0; d < rank; ++d) n.offsets.push_back(offset());
-        if (n.op != "reduce") return rank;
-        n.whole = n.whole || rank == 0;
-        if (n.whole) return 0;
-        n.axis = static_cast<std::int64_t>(n.axis_choice % static_cast<unsigned>(rank));
-        if (n.axis_choice / static_cast<unsigned>(rank) % 3 == 0) n.axis -= rank;  // counted from the end
+        if (n.op == "reduce") n.whole = n.whole || rank == 0;
+        if (n.op == "reduce" && n.whole) return 0;
+        if (n.op == "reduce" || n.op == "scan") {
+            n.axis = static_cast<std::int64_t>(n.axis_choice % static_cast<unsigned>(rank));
+            if (n.axis_choice / static_cast<unsigned>(rank) % 3 == 0) n.axis -= rank;  // counted from the end
+        }
         return rank;
     }
 
@@ -118,6 +122,24 @@ class generator {
     node repeated_reduction() {
         node n = reductions_[static_cast<std::size_t>(pick(static_cast<int>(reductions_.size())))];
         if (pick(2)) n.axis_choice = rng_();
+        return n;
+    }
+
+    /// A scan of a subtree along an axis drawn once the inputs' ranks are: cumulative, or, in
+    /// float trees only (the rolling window of integers is float64, which the integer ops
+    /// around it would refuse), a rolling window: mostly short, sometimes longer than the usual
+    /// extents or than any.
+    node scan(int depth) {
+        static const char* const ops[] = {"cumsum", "cumprod", "rolling_sum", "rolling_mean", "rolling_min", "rolling_max"};
+        static constexpr std::int64_t windows[] = {1, 2, 3, 4, 5, 7, 9, 16, 33, 1000};
+        --scans_left_;
+        node n;
+        n.op = "scan";
+        n.reducer = ops[pick(integer_ ? 2 : 6)];
+        if (n.reducer.starts_with("rolling")) n.window = windows[pick(10)];
+        n.axis_choice = rng_();
+        n.args = {expression(depth - 1)};
+        n.type = n.args[0].type;
         return n;
     }
 
@@ -190,6 +212,7 @@ class generator {
         if (shifts_left_ > 0 && pick(2) == 0) return shift(depth);
         if (!reductions_.empty() && pick(3) == 0) return repeated_reduction();
         if (reductions_left_ > 0 && depth > 0 && pick(2) == 0) return nested_reduction(depth);
+        if (scans_left_ > 0 && depth > 0 && pick(2) == 0) return scan(depth);
         if (depth <= 0 || pick(10) < 2) return leaf();
         static const char* const float_unary[] = {"neg", "abs", "sqrt", "exp", "log", "sin",
                                                   "cos", "tanh", "square", "castf", "castd"};
@@ -222,6 +245,7 @@ class generator {
     bool integer_ = false;
     int shifts_left_ = 0;
     int reductions_left_ = 0;
+    int scans_left_ = 0;
     std::vector<node> reductions_;  ///< this tree's, for repeats
     const std::vector<kind>* inputs_ = nullptr;
 };
@@ -258,6 +282,9 @@ std::string cpp(const node& n) {
         const std::string axis = std::to_string(n.axis);
         return "jf::expand_dims(" + reduced + ", " + axis + "), " + axis + ")";
     }
+    if (n.op == "scan")
+        return "jf::" + n.reducer + "(" + arg(0) + (n.window > 0 ? ", " + std::to_string(n.window) : "") + ", " +
+               std::to_string(n.axis) + ")";
     if (n.op == "castf") return "jf::cast<float>(" + arg(0) + ")";
     if (n.op == "castd") return "jf::cast<double>(" + arg(0) + ")";
     if (n.op == "where") return "jf::where(" + arg(0) + ", " + arg(1) + ", " + arg(2) + ")";

@@ -15,7 +15,9 @@
 //   - a shift copies: its value and bound are its operand's at the mapped index, a constant
 //     boundary's fill is exact;
 //   - a reduction inside the tree is the reduction of its operand's values and bounds, as at
-//     the root; its result then broadcasts like an input's.
+//     the root; its result then broadcasts like an input's;
+//   - a cumulative sum's prefix or a rolling window is such a reduction in any order; a
+//     cumulative product's prefix: see cumulative_product.
 // Where a decision (a comparison, the sign of a divisor or of sqrt/log's argument) lies within
 // the bound, the element is "ambiguous" and not compared. Integers are exact and wrap.
 
@@ -64,13 +66,57 @@ inline ld round_to(kind k, ld x) {
 /// e * s without 0 * inf = NaN: a zero bound stays zero.
 inline ld scaled(ld e, ld s) { return e == 0 ? 0 : e * std::fabs(s); }
 
+/// A sum of values of type `t` and its bound, one value at a time (a reduction, the prefixes
+/// of a cumulative sum); `blocked`: the whole-array algorithm (bounded sequential runs), else
+/// any summation order.
+class summation {
+  public:
+    summation(kind t, bool blocked) : t_(t), blocked_(blocked) {}
+
+    void add(const value& x) {
+        sum_ += x.v;
+        magnitude_ += std::fabs(x.v);
+        err_ += x.err;
+        ambiguous_ = ambiguous_ || x.ambiguous;
+        ++n_;
+    }
+
+    /// The sum so far, or its mean (the mean of integers is float32).
+    value total(bool mean) const {
+        value r{0, err_, ambiguous_};
+        if (t_ == kind::i32 && !mean) {
+            r.v = round_to(kind::i32, sum_);
+            return r;
+        }
+        const kind out = t_ == kind::i32 ? kind::f32 : t_;
+        const ld eps = out == kind::f32 ? std::ldexp(1.0L, -23) : std::ldexp(1.0L, -52);
+        const ld lanes = blocked_ ? std::min<ld>(n_, 1024) + 64 : std::max<ld>(n_, 1);
+        r.err += scaled(lanes * eps, magnitude_);
+        if (mean) {
+            r.v = round_to(out, n_ == 0 ? NAN : sum_ / n_);
+            r.err = n_ == 0 ? 0 : r.err / n_;
+        } else {
+            r.v = round_to(out, sum_);
+        }
+        r.err += ulp_in(out, r.v);
+        if (!std::isfinite(r.err)) r.ambiguous = true;
+        return r;
+    }
+
+  private:
+    kind t_;
+    bool blocked_;
+    ld sum_ = 0, magnitude_ = 0, err_ = 0;
+    bool ambiguous_ = false;
+    ld n_ = 0;
+};
+
 /// Reduces `elements` (of type `t`) as `op` does ("sum", "max", "min", "mean"); `blocked`: the
 /// whole-array algorithm (bounded sequential runs), else any summation order.
 inline value reduce(const std::string& op, kind t, const std::vector<value>& elements, bool blocked) {
-    value r;
-    const auto n = static_cast<ld>(elements.size());
-    for (const auto& x : elements) r.ambiguous = r.ambiguous || x.ambiguous;
     if (op == "max" || op == "min") {
+        value r;
+        for (const auto& x : elements) r.ambiguous = r.ambiguous || x.ambiguous;
         ld best = op == "max" ? -INFINITY : INFINITY;
         for (const auto& x : elements) {
             if (std::isnan(x.v)) {
@@ -83,29 +129,45 @@ inline value reduce(const std::string& op, kind t, const std::vector<value>& ele
         r.v = best;
         return r;
     }
-    ld sum = 0, magnitude = 0;
-    for (const auto& x : elements) {
-        sum += x.v;
-        magnitude += std::fabs(x.v);
-        r.err += x.err;
+    summation s(t, blocked);
+    for (const auto& x : elements) s.add(x);
+    return s.total(op == "mean");
+}
+
+/// The prefixes of a cumulative product of values of type `t`. Integers wrap (exactly). In
+/// floating point, any grouping of k factors (a scan may group them) rounds by at most (k-1) u
+/// |p| (Higham 3.1), below k ULP, and the factors' bounds propagate as in a multiplication; but
+/// where some run of factors multiplies to near overflow or underflow, the result depends on
+/// the grouping (inf, or lost digits), so that prefix and those after it are ambiguous. Runs
+/// are split at zeros, infinities and NaN, which give 0, inf or NaN in any grouping.
+inline std::vector<value> cumulative_product(kind t, const std::vector<value>& factors) {
+    std::vector<value> prefixes;
+    if (t == kind::i32) {
+        std::uint32_t p = 1;
+        for (const auto& x : factors) {
+            p *= static_cast<std::uint32_t>(static_cast<std::int64_t>(x.v));
+            prefixes.push_back({static_cast<ld>(static_cast<std::int32_t>(p))});
+        }
+        return prefixes;
     }
-    if (t == kind::i32 && op == "sum") {
-        r.v = round_to(kind::i32, sum);
-        return r;
+    const int top = t == kind::f32 ? 127 : 1023, bottom = t == kind::f32 ? -125 : -1021;  // log2, one below the edge
+    ld p = 1, err = 0, highest = 0, lowest = 0;  // log2 of the run ending here multiplying to the most, least
+    bool ambiguous = false;
+    for (const auto& x : factors) {
+        err = scaled(err, x.v) + scaled(x.err, p) + err * x.err;
+        p *= x.v;
+        if (x.v == 0 || !std::isfinite(x.v)) {
+            highest = lowest = 0;
+        } else {
+            const ld l = std::log2(std::fabs(x.v));
+            highest = std::max<ld>(highest, 0) + l;
+            lowest = std::min<ld>(lowest, 0) + l;
+        }
+        ambiguous = ambiguous || x.ambiguous || highest > top || lowest < bottom;
+        const ld rounded = round_to(t, p);
+        prefixes.push_back({rounded, err + static_cast<ld>(prefixes.size() + 1) * ulp_in(t, rounded), ambiguous});
     }
-    const kind out = t == kind::i32 ? kind::f32 : t;  // the mean of integers is float32
-    const ld eps = out == kind::f32 ? std::ldexp(1.0L, -23) : std::ldexp(1.0L, -52);
-    const ld lanes = blocked ? std::min<ld>(n, 1024) + 64 : std::max<ld>(n, 1);
-    r.err += scaled(lanes * eps, magnitude);
-    if (op == "mean") {
-        r.v = round_to(out, elements.empty() ? NAN : sum / n);
-        r.err = elements.empty() ? 0 : r.err / n;
-    } else {
-        r.v = round_to(out, sum);
-    }
-    r.err += ulp_in(out, r.v);
-    if (!std::isfinite(r.err)) r.ambiguous = true;
-    return r;
+    return prefixes;
 }
 
 /// Element values of one input, in the row-major order of its (broadcast-free) shape.
@@ -128,6 +190,7 @@ class evaluator {
                                      : broadcast(n.args);
         if (n.op == "a") n.type = in_[static_cast<std::size_t>(n.input)].type;
         else if (n.op == "reduce" && n.reducer == "mean" && n.args[0].type == kind::i32) n.type = kind::f32;
+        else if (n.op == "scan" && n.window > 0 && n.args[0].type == kind::i32) n.type = kind::f64;
         else if (n.op == "castf") n.type = kind::f32;
         else if (n.op == "castd") n.type = kind::f64;
         else if (n.op == "lt" || n.op == "gt") n.type = kind::boolean;
@@ -156,6 +219,7 @@ class evaluator {
         if (n.op == "k") return {round_to(n.type, std::stold(n.scalar))};
         if (n.op == "shift") return shifted(n, idx);
         if (n.op == "reduce") return reduced(n, idx);
+        if (n.op == "scan") return scanned(n, idx);
         std::vector<value> a;
         for (const auto& c : n.args) a.push_back(at(c, idx));
         value r;
@@ -216,6 +280,55 @@ class evaluator {
             for (from[axis] = 0; from[axis] < extent[axis]; ++from[axis]) group.push_back(at(operand, from));
         }
         return known->second = reduce(n.reducer, operand.type, group, n.whole);
+    }
+
+    /// A scan at `idx` (an index of a broadcast result): element idx[axis] of its operand's line
+    /// through `idx`, each line computed once.
+    value scanned(const node& n, const std::vector<std::int64_t>& idx) const {
+        const node& operand = n.args[0];
+        const std::vector<std::int64_t>& extent = operand.shape;
+        const std::size_t axis = axis_of(n);
+        std::vector<std::int64_t> from(extent.size());
+        for (std::size_t k = 0, skip = idx.size() - extent.size(); k < extent.size(); ++k)
+            from[k] = extent[k] == 1 ? 0 : idx[skip + k];
+        const auto at_axis = static_cast<std::size_t>(from[axis]);
+        from[axis] = 0;
+        auto [known, fresh] = scanned_.try_emplace({&n, from});
+        if (fresh) {
+            std::vector<value> line;
+            for (; from[axis] < extent[axis]; ++from[axis]) line.push_back(at(operand, from));
+            known->second = scan(n, line);
+        }
+        return known->second[at_axis];
+    }
+
+    /// Every output of scan `n` along one line of its operand's values.
+    static std::vector<value> scan(const node& n, const std::vector<value>& line) {
+        const kind t = n.args[0].type;
+        if (n.reducer == "cumprod") return cumulative_product(t, line);
+        std::vector<value> out;
+        if (n.reducer == "cumsum") {
+            summation s(t, false);
+            for (const auto& x : line) {
+                s.add(x);
+                out.push_back(s.total(false));
+            }
+            return out;
+        }
+        // A rolling window ending at each element (pandas: NaN until it is full), folded in any
+        // grouping, as `reduce` of the window's elements.
+        const std::string op = n.reducer.substr(std::string_view("rolling_").size());
+        const auto window = static_cast<std::size_t>(n.window);
+        for (std::size_t k = 0; k < line.size(); ++k) {
+            if (k + 1 < window) {
+                out.push_back({NAN});
+                continue;
+            }
+            const std::vector<value> folded(line.begin() + static_cast<std::ptrdiff_t>(k + 1 - window),
+                                            line.begin() + static_cast<std::ptrdiff_t>(k + 1));
+            out.push_back(reduce(op, t == kind::i32 ? kind::f64 : t, folded, false));
+        }
+        return out;
     }
 
     /// The right-aligned broadcast of the arguments' shapes (scalars have none).
@@ -352,6 +465,8 @@ class evaluator {
     const std::vector<input_data>& in_;
     /// Nested reductions computed so far, by node and the index of their group.
     mutable std::map<std::pair<const node*, std::vector<std::int64_t>>, value> reduced_;
+    /// Lines of scans computed so far, by node and the index of the line's first element.
+    mutable std::map<std::pair<const node*, std::vector<std::int64_t>>, std::vector<value>> scanned_;
 };
 
 }  // namespace fuzz

@@ -7,7 +7,9 @@
 // `shift_wrap_1_-2(a0)`, `shift_constant_nan_0_3(a0)` (jf::boundary::constant(NaN)). A
 // reduction inside the tree carries its reducer and, along one axis, that axis (kept as an axis
 // of extent 1, jf::expand_dims): `reduce_max(a0)` is jf::max(a0), a value of rank 0;
-// `reduce_sum_-1(a0)` is jf::expand_dims(jf::sum(a0, -1), -1).
+// `reduce_sum_-1(a0)` is jf::expand_dims(jf::sum(a0, -1), -1). A scan carries its op, window
+// (0 for cumulative ones) and axis: `scan_cumsum_0_1(a0)` is jf::cumsum(a0, 1),
+// `scan_rolling_max_3_-1(a0)` is jf::rolling_max(a0, 3, -1).
 
 #include <cctype>
 #include <cstdint>
@@ -38,9 +40,11 @@ struct node {
     kind type = kind::f32;    ///< element type of the result (scalars: weak, take the other side's)
     std::string boundary;                ///< op "shift": clamp | wrap | reflect | constant (fill: `scalar`)
     std::vector<std::int64_t> offsets;   ///< op "shift": one per axis of its operand
-    std::string reducer;                 ///< op "reduce": sum | max | min | mean
+    std::string reducer;                 ///< op "reduce": sum | max | min | mean; op "scan": cumsum |
+                                         ///< cumprod | rolling_sum | rolling_mean | rolling_min | rolling_max
     bool whole = true;                   ///< op "reduce": of every element, else along `axis`
-    std::int64_t axis = 0;               ///< op "reduce" along an axis: of its operand, may be negative
+    std::int64_t axis = 0;               ///< op "reduce" along an axis, op "scan": of its operand, may be negative
+    std::int64_t window = 0;             ///< op "scan": a rolling window's length, 0 for cumulative ones
     std::uint64_t axis_choice = 0;       ///< generator only: decides `axis` once the operand's rank is known
     std::vector<std::int64_t> shape;     ///< the broadcast shape of the inputs below (set by the reference)
 };
@@ -55,6 +59,11 @@ inline std::string shift_name(const node& n) {
 /// A nested reduction's op name in the text form: `reduce_<reducer>[_<axis>]`.
 inline std::string reduce_name(const node& n) {
     return "reduce_" + n.reducer + (n.whole ? "" : "_" + std::to_string(n.axis));
+}
+
+/// A scan's op name in the text form: `scan_<op>_<window>_<axis>`.
+inline std::string scan_name(const node& n) {
+    return "scan_" + n.reducer + "_" + std::to_string(n.window) + "_" + std::to_string(n.axis);
 }
 
 /// `name` split at each '_'.
@@ -77,6 +86,16 @@ inline void parse_reduce(node& n, std::string_view name) {
     if (!n.whole) n.axis = std::stoll(parts.at(2));
 }
 
+/// The inverse of scan_name (the op's own name may hold a '_').
+inline void parse_scan(node& n, std::string_view name) {
+    const auto parts = name_parts(name);  // "scan", op..., window, axis
+    n.op = "scan";
+    n.reducer = parts.at(1);
+    for (std::size_t i = 2; i + 2 < parts.size(); ++i) n.reducer += "_" + parts[i];
+    n.window = std::stoll(parts.at(parts.size() - 2));
+    n.axis = std::stoll(parts.back());
+}
+
 /// The inverse of shift_name: fills in boundary, fill and offsets from `name`.
 inline void parse_shift(node& n, std::string_view name) {
     const auto parts = name_parts(name);  // "shift", boundary, [fill], offsets
@@ -90,7 +109,11 @@ inline void parse_shift(node& n, std::string_view name) {
 inline std::string to_text(const node& n) {
     if (n.op == "a") return "a" + std::to_string(n.input);
     if (n.op == "k") return "k" + n.scalar;
-    std::string s = (n.op == "shift" ? shift_name(n) : n.op == "reduce" ? reduce_name(n) : n.op) + "(";
+    std::string s = (n.op == "shift"    ? shift_name(n)
+                     : n.op == "reduce" ? reduce_name(n)
+                     : n.op == "scan"   ? scan_name(n)
+                                        : n.op) +
+                    "(";
     for (std::size_t i = 0; i < n.args.size(); ++i) s += (i ? "," : "") + to_text(n.args[i]);
     return s + ")";
 }
@@ -118,6 +141,7 @@ inline node parse(std::string_view& text) {
     const std::string_view name = text.substr(0, end);
     if (name.starts_with("shift_")) parse_shift(n, name);
     else if (name.starts_with("reduce_")) parse_reduce(n, name);
+    else if (name.starts_with("scan_")) parse_scan(n, name);
     else n.op = std::string(name);
     text.remove_prefix(end + 1);
     for (;;) {
