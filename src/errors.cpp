@@ -44,6 +44,12 @@ void throw_shape_mismatch(std::span<const std::int64_t> target, std::span<const 
                       " to an array of shape " + format_shape(target));
 }
 
+void throw_tied_shapes(std::span<const std::int64_t> first, std::span<const std::int64_t> other, std::size_t index) {
+    throw shape_error("tie(...) = tuple(...): expression " + std::to_string(index + 1) + " has shape " +
+                      format_shape(other) + " but expression 1 has shape " + format_shape(first) +
+                      "; the expressions of one tuple must have one shape");
+}
+
 void throw_broadcast_target(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides) {
     throw shape_error("cannot assign into a broadcast view (shape " + format_shape(shape) +
                       ", strides " + format_shape(strides) + "): its elements overlap");

@@ -262,7 +262,7 @@ TEST_CASE("reductions of stencils: whole and along each axis, map fused") {
     std::mt19937_64 rng(65);
     // > 32768 elements: several threads; rows and columns short enough (<= 128) that a
     // reduction of plain arrays would take many of them to a tile, joining their axes.
-    for (const auto [rows, cols] : {std::pair<i64, i64>{130, 300}, {300, 7}, {7, 100}}) {
+    for (const auto& [rows, cols] : {std::pair<i64, i64>{130, 300}, {300, 7}, {7, 100}}) {
         CAPTURE(rows);
         CAPTURE(cols);
         const grid g = random_grid(rng, rows, cols);

@@ -117,8 +117,7 @@ TEST_CASE("tie: mismatched shapes are shape errors") {
     } catch (const jf::shape_error& e) {
         const std::string msg = e.what();
         INFO(msg);
-        CHECK(msg.find("(3, 4)") != std::string::npos);
-        CHECK(msg.find("(4, 3)") != std::string::npos);
+        CHECK(msg.find("expression 2 has shape (4, 3) but expression 1 has shape (3, 4)") != std::string::npos);
     }
     // An empty target stays empty when another target is wrong.
     jf::array<float, 2> fresh;

@@ -38,10 +38,12 @@ class tied {
         static_assert(((E::rank == Arrays::rank) && ...),
                       "jitfuse: each expression's rank must equal its array's rank");
         constexpr int R = std::tuple_element_t<0, std::tuple<Arrays...>>::rank;
-        const auto& first = std::get<0>(t.exprs);
-        const auto shape = first.shape();
+        static_assert(((Arrays::rank == R) && ...),
+                      "jitfuse: tie(...) = tuple(...) computes expressions of one shape, so of one rank");
+        const auto shape = std::get<0>(t.exprs).shape();
         std::apply([&](const auto&... e) {
-            ((e.shape() != shape ? detail::throw_shape_mismatch(shape, e.shape()) : void()), ...);
+            std::size_t index = 0;
+            ((e.shape() != shape ? detail::throw_tied_shapes(shape, e.shape(), index) : void(++index)), ...);
         }, t.exprs);
         const device dev = detail::pass_device_of(outs_, t.exprs);
         auto bound = std::apply([&](const auto&... e) {

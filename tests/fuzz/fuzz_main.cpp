@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // jitfuse-fuzz: the differential fuzzer. Every generated case (see generate.cpp) runs on random
 // shapes (0, 1, small, multi-threaded sizes), broadcasting, strided / transposed / reversed /
-// broadcast views and values (with NaN, infinities, zeros, extremes), and jitfuse's result is
-// compared with the long-double reference of reference_eval.hpp within its error bound. A
-// shift's offsets are fixed per build, so the drawn extents decide which of its reads cross an
-// edge (a broadcast operand's extent 1 included).
+// broadcast views and values (with NaN, infinities, zeros, extremes), and jitfuse's results
+// (two for a tie) are compared with the long-double reference of reference_eval.hpp within its
+// error bound. A shift's offsets are fixed per build, so the drawn extents decide which of its
+// reads cross an edge (a broadcast operand's extent 1 included).
 //
 //   JITFUSE_FUZZ_BUDGET=N   expressions to run (default 2000)
 //   JITFUSE_FUZZ_SEED=S     seed of the run-time draws (default 1)
@@ -82,6 +82,36 @@ struct outcome {
     std::string report;
 };
 
+/// One output's reference: its tree, shape and values.
+struct expected {
+    node root;
+    jft::shape_vec shape;
+    std::vector<value> values;
+};
+
+/// Where `got` differs from `want` beyond the bound: "" when it does not.
+std::string compare(const result& got, const expected& want) {
+    if (got.shape != want.shape) return "\n  shape " + jft::str(got.shape) + ", reference " + jft::str(want.shape);
+    for (std::size_t i = 0; i < want.values.size(); ++i) {
+        const value& w = want.values[i];
+        const ld g = got.values[i];
+        if (w.ambiguous) continue;
+        bool good;
+        if (got.integral || std::isnan(w.v)) good = got.integral ? g == w.v : std::isnan(g);
+        else if (std::isinf(w.v) && w.err == 0) good = g == w.v;
+        else if (!std::isfinite(w.v)) good = true;  // overflow within the bound: not decidable
+        else good = std::isfinite(g) ? std::fabs(g - w.v) <= 2 * w.err : std::fabs(w.v) + 2 * w.err >= std::numeric_limits<double>::max();
+        if (!good) {
+            std::ostringstream os;
+            os.precision(21);
+            os << "\n  element " << i << " of " << want.values.size() << ": got " << g << ", reference " << w.v
+               << " +- " << 2 * w.err;
+            return os.str();
+        }
+    }
+    return "";
+}
+
 /// Runs case `c` on the data of variant `v`; `forced` replaces the drawn output shape.
 outcome run_variant(const generated_case& gc, std::size_t c, std::uint64_t v, std::uint64_t seed,
                     const jft::shape_vec* forced = nullptr) {
@@ -110,8 +140,8 @@ outcome run_variant(const generated_case& gc, std::size_t c, std::uint64_t v, st
     eval.type(tree);
     shape = tree.shape;
     const std::string reduction = gc.reduction;
-    const bool per_axis = reduction.ends_with("_axis"), expand = reduction == "expand";
-    const std::string red = reduction.substr(0, reduction.find('_'));
+    const bool per_axis = reduction.ends_with("_axis"), expand = reduction == "expand", tie = reduction == "tie";
+    const bool reduced = reduction != "none" && !expand && !tie;
     // A new axis may also go after the last; a result of rank 0 has no axis to reduce.
     const auto positions = static_cast<i64>(expand ? shape.size() + 1 : std::max<std::size_t>(shape.size(), 1));
     in.axis = static_cast<i64>(rng() % static_cast<std::uint64_t>(positions));
@@ -120,75 +150,72 @@ outcome run_variant(const generated_case& gc, std::size_t c, std::uint64_t v, st
 
     std::ostringstream head;
     head << "case " << c << " variant " << v << " (seed " << seed << ", generator seed " << generator_seed
-         << "): " << gc.tree << (reduction == "none" ? "" : expand ? " under expand_dims" : " reduced by " + reduction)
+         << "): " << gc.tree
+         << (expand ? " under expand_dims" : tie ? std::string(" tied with ") + gc.tied : reduced ? " reduced by " + reduction : "")
          << (per_axis || expand ? " axis " + std::to_string(in.axis) : "") << ", output shape " << jft::str(shape) << desc
          << "\n  replay: JITFUSE_FUZZ_SEED=" << seed << " JITFUSE_FUZZ_ONLY=" << c << ":" << v << " jitfuse-fuzz";
 
-    // Reference: the root's reduction, if any, is one more reduce node over the tree (whole, or
-    // along `axis`, which the result then drops), read at every index of the result.
-    node root = std::move(tree);
-    jft::shape_vec want_shape = shape;
+    // Reference, one root per output: the root's reduction, if any, is one more reduce node
+    // over the tree (whole, or along `axis`, which the result then drops); a tie's second tree
+    // is the second output.
+    std::vector<expected> want(1);
+    want[0].shape = shape;
+    want[0].root = std::move(tree);
     if (expand) {
-        want_shape.insert(want_shape.begin() + axis, 1);  // a new axis of extent 1 keeps the row-major order
-    } else if (reduction != "none") {
-        node reduced;
-        reduced.op = "reduce";
-        reduced.reducer = red;
-        reduced.whole = !per_axis;
-        reduced.axis = axis;
-        reduced.args = {std::move(root)};
-        root = std::move(reduced);
-        eval.type(root);
-        if (per_axis) want_shape.erase(want_shape.begin() + axis);
-        else want_shape = {};
+        want[0].shape.insert(want[0].shape.begin() + axis, 1);  // a new axis of extent 1 keeps the row-major order
+    } else if (reduced) {
+        node root;
+        root.op = "reduce";
+        root.reducer = reduction.substr(0, reduction.find('_'));
+        root.whole = !per_axis;
+        root.axis = axis;
+        root.args = {std::move(want[0].root)};
+        want[0].root = std::move(root);
+        eval.type(want[0].root);
+        if (per_axis) want[0].shape.erase(want[0].shape.begin() + axis);
+        else want[0].shape = {};
+    } else if (tie) {
+        want.emplace_back().root = parse(gc.tied);
+        eval.type(want[1].root);
+        want[1].shape = want[1].root.shape;
     }
-    const bool expect_error = evaluator::reduces_nothing(root);
-    std::vector<value> want;
-    for (i64 f = 0, n = expect_error ? 0 : jft::count(want_shape); f < n; ++f) {
-        auto idx = jft::unravel(f, want_shape);
+    // A tie of two shapes is refused first, naming both; a nested max/min of nothing next.
+    std::string error_expected;
+    for (const auto& w : want)
+        if (evaluator::reduces_nothing(w.root)) error_expected = "a reduction of nothing";
+    const bool tied_apart = tie && want[1].shape != want[0].shape;
+    if (tied_apart) error_expected = "tied shapes " + jft::str(want[0].shape) + " and " + jft::str(want[1].shape);
+    for (i64 f = 0, n = error_expected.empty() ? jft::count(want[0].shape) : 0; f < n; ++f) {
+        auto idx = jft::unravel(f, want[0].shape);
         if (expand) idx.erase(idx.begin() + axis);
         else if (per_axis) idx.insert(idx.begin() + axis, 0);
-        want.push_back(eval.at(root, idx));
+        for (auto& w : want) w.values.push_back(eval.at(w.root, idx));
     }
 
     outcome out;
-    result got;
+    std::vector<result> got;
     try {
         got = gc.run(in);
     } catch (const jitfuse::shape_error& e) {
-        if (expect_error) return out;
+        const std::string message = e.what();
+        const auto names = [&](const jft::shape_vec& s) { return message.find(jft::str(s)) != std::string::npos; };
+        if (!error_expected.empty() && (!tied_apart || (names(want[0].shape) && names(want[1].shape)))) return out;
         out.ok = false;
-        out.report = head.str() + "\n  unexpected shape_error: " + e.what();
+        out.report = head.str() + "\n  unexpected shape_error: " + message +
+                     (error_expected.empty() ? "" : "\n  expected one for " + error_expected);
         return out;
     }
-    if (expect_error) {
+    if (!error_expected.empty()) {
         out.ok = false;
-        out.report = head.str() + "\n  expected a shape_error (reduction of nothing)";
+        out.report = head.str() + "\n  expected a shape_error (" + error_expected + ")";
         return out;
     }
-    if (got.shape != want_shape) {
+    for (std::size_t k = 0; k < want.size(); ++k) {
+        const std::string mismatch = compare(got.at(k), want[k]);
+        if (mismatch.empty()) continue;
         out.ok = false;
-        out.report = head.str() + "\n  shape " + jft::str(got.shape) + ", reference " + jft::str(want_shape);
+        out.report = head.str() + (want.size() > 1 ? "\n  output " + std::to_string(k) + ":" : "") + mismatch;
         return out;
-    }
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        const value& w = want[i];
-        const ld g = got.values[i];
-        if (w.ambiguous) continue;
-        bool good;
-        if (got.integral || std::isnan(w.v)) good = got.integral ? g == w.v : std::isnan(g);
-        else if (std::isinf(w.v) && w.err == 0) good = g == w.v;
-        else if (!std::isfinite(w.v)) good = true;  // overflow within the bound: not decidable
-        else good = std::isfinite(g) ? std::fabs(g - w.v) <= 2 * w.err : std::fabs(w.v) + 2 * w.err >= std::numeric_limits<double>::max();
-        if (!good) {
-            std::ostringstream os;
-            os.precision(21);
-            os << head.str() << "\n  element " << i << " of " << want.size() << ": got " << g << ", reference "
-               << w.v << " +- " << 2 * w.err;
-            out.ok = false;
-            out.report = os.str();
-            return out;
-        }
     }
     return out;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // jitfuse-fuzz-generate SEED COUNT OUT.cpp: writes COUNT random expression cases (trees of
 // depth <= 4 over 1-3 inputs of rank 1-3, float32/float64 or int32, weak scalars, an optional
-// whole or per-axis reduction or a jf::expand_dims at the root) as C++ for jitfuse plus their
+// whole or per-axis reduction or a jf::expand_dims at the root, or a second tree computed with
+// it by jf::tie) as C++ for jitfuse plus their
 // text form for the reference interpreter. One tree in four has one or two jf::shift nodes with
 // a random boundary and offsets, over any subtree; one in four has one or two reductions inside
 // it (whole, or along an axis kept as jf::expand_dims), and any node after the first may repeat
@@ -32,9 +33,10 @@ class generator {
 
     struct generated {
         node tree;
+        node tied;  ///< a second tree, computed with the first by jf::tie (reduction "tie"), else empty
         std::vector<kind> inputs;
         std::vector<int> ranks;
-        std::string reduction;  ///< none | expand | sum | max | min | mean, with "_axis" for one axis
+        std::string reduction;  ///< none | expand | tie | sum | max | min | mean, with "_axis" for one axis
     };
 
     generated next() {
@@ -50,15 +52,22 @@ class generator {
         for (int i = 0; i < count; ++i) drawn.push_back(integer_ ? kind::i32 : pick(10) < 7 ? kind::f32 : kind::f64);
         inputs_ = &drawn;
         g.tree = expression(1 + pick(4));
-        // Keep the inputs the tree reads, renumbered in order of use; the first has the full
+        if (pick(6) == 0) g.tied = expression(1 + pick(4));  // may repeat the first tree's reductions
+        // Keep the inputs the trees read, renumbered in order of use; the first has the full
         // rank, the others any rank up to it (broadcasting). The result has that rank, unless
         // the first input is only read by whole reductions.
         std::vector<int> renumber(drawn.size(), -1);
         renumber_inputs(g.tree, renumber, g.inputs, drawn);
+        if (!g.tied.op.empty()) renumber_inputs(g.tied, renumber, g.inputs, drawn);
         for (std::size_t i = 0; i < g.inputs.size(); ++i) g.ranks.push_back(i == 0 ? rank : 1 + pick(rank));
         const int result_rank = draw_offsets_and_axes(g.tree, g.ranks);
         g.reduction = "none";
-        if (pick(4) == 0) {
+        // Trees of one rank are tied (their shapes may still differ: a shape_error); jf::tie
+        // refuses others at compile time.
+        const int tied_rank = g.tied.op.empty() ? -1 : draw_offsets_and_axes(g.tied, g.ranks);
+        if (tied_rank == result_rank) {
+            g.reduction = "tie";
+        } else if (pick(4) == 0) {
             g.reduction = reducer();
             if (result_rank > 1 && pick(2)) g.reduction += "_axis";
         } else if (pick(4) == 0) {
@@ -319,7 +328,8 @@ int main(int argc, char** argv) {
         << "    static const std::vector<generated_case> cases = {\n";
     for (int c = 0; c < count; ++c) {
         const auto g = gen.next();
-        out << "        {\"" << fuzz::to_text(g.tree) << "\", {";
+        const bool tie = g.reduction == "tie";
+        out << "        {\"" << fuzz::to_text(g.tree) << "\", \"" << (tie ? fuzz::to_text(g.tied) : "") << "\", {";
         for (std::size_t i = 0; i < g.inputs.size(); ++i) out << (i ? ", " : "") << fuzz::kind_name(g.inputs[i]);
         out << "}, {";
         for (std::size_t i = 0; i < g.ranks.size(); ++i) out << (i ? ", " : "") << g.ranks[i];
@@ -327,11 +337,16 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < g.inputs.size(); ++i)
             out << "             const auto& a" << i << " = in.get<" << fuzz::cpp_type(g.inputs[i]) << ", "
                 << g.ranks[i] << ">(" << i << ");\n";
-        out << "             const auto e = " << fuzz::cpp(g.tree) << ";\n"
-            << "             static_assert(std::is_same_v<std::remove_cvref_t<decltype(e)>::value_type, "
-            << fuzz::cpp_type(g.tree.type) << ">, \"promotion differs from the generator's rule\");\n";
+        const auto declare = [&](const char* name, const fuzz::node& tree) {
+            out << "             const auto " << name << " = " << fuzz::cpp(tree) << ";\n"
+                << "             static_assert(std::is_same_v<std::remove_cvref_t<decltype(" << name
+                << ")>::value_type, " << fuzz::cpp_type(tree.type) << ">, \"promotion differs from the generator's rule\");\n";
+        };
+        declare("e", g.tree);
+        if (tie) declare("t", g.tied);
         const std::string red = g.reduction.substr(0, g.reduction.find('_'));
         if (g.reduction == "none") out << "             return collect(e);\n";
+        else if (tie) out << "             return collect_tied(e, t);\n";
         else if (g.reduction == "expand") out << "             return collect(jf::expand_dims(e, in.axis));\n";
         else if (g.reduction.ends_with("_axis")) out << "             return collect(jf::" << red << "(e, in.axis));\n";
         else out << "             return collect(jf::" << red << "(e));\n";

@@ -36,6 +36,9 @@ inline constexpr int loop_rank = R == 0 ? 1 : R;
 
 [[noreturn]] void throw_shape_mismatch(std::span<const std::int64_t> target,
                                        std::span<const std::int64_t> value);
+/// The expression at `index` (from 0) of a tie's tuple differs in shape from the first.
+[[noreturn]] void throw_tied_shapes(std::span<const std::int64_t> first, std::span<const std::int64_t> other,
+                                    std::size_t index);
 [[noreturn]] void throw_broadcast_target(std::span<const std::int64_t> shape,
                                          std::span<const std::int64_t> strides);
 [[noreturn]] void throw_mixed_devices(const device& a, const device& b);
