@@ -253,6 +253,16 @@ class evaluator {
         return s;
     }
 
+    /// The index of an operand of shape `extent` that a broadcast result reads at `idx` (which
+    /// has at least the operand's rank): `idx`'s last axes, 0 where the operand has extent 1.
+    static std::vector<std::int64_t> operand_index(const std::vector<std::int64_t>& extent,
+                                                   const std::vector<std::int64_t>& idx) {
+        std::vector<std::int64_t> from(extent.size());
+        for (std::size_t k = 0, skip = idx.size() - extent.size(); k < extent.size(); ++k)
+            from[k] = extent[k] == 1 ? 0 : idx[skip + k];
+        return from;
+    }
+
     /// A reduction at `idx` (an index of a broadcast result, the root's with the reduced axis),
     /// of the operand's elements that share `idx` off the axis (all of them when whole):
     /// computed once per group.
@@ -261,9 +271,10 @@ class evaluator {
         const std::vector<std::int64_t>& extent = operand.shape;
         const std::size_t axis = n.whole ? 0 : axis_of(n);
         std::vector<std::int64_t> from(extent.size());
-        if (!n.whole)  // right-aligned: `idx` has at least the operand's rank
-            for (std::size_t k = 0, skip = idx.size() - extent.size(); k < extent.size(); ++k)
-                from[k] = k == axis || extent[k] == 1 ? 0 : idx[skip + k];
+        if (!n.whole) {
+            from = operand_index(extent, idx);
+            from[axis] = 0;
+        }
         const auto [known, fresh] = reduced_.try_emplace({&n, from});
         if (!fresh) return known->second;
         std::vector<value> group;
@@ -288,9 +299,7 @@ class evaluator {
         const node& operand = n.args[0];
         const std::vector<std::int64_t>& extent = operand.shape;
         const std::size_t axis = axis_of(n);
-        std::vector<std::int64_t> from(extent.size());
-        for (std::size_t k = 0, skip = idx.size() - extent.size(); k < extent.size(); ++k)
-            from[k] = extent[k] == 1 ? 0 : idx[skip + k];
+        std::vector<std::int64_t> from = operand_index(extent, idx);
         const auto at_axis = static_cast<std::size_t>(from[axis]);
         from[axis] = 0;
         auto [known, fresh] = scanned_.try_emplace({&n, from});
@@ -348,10 +357,9 @@ class evaluator {
     value shifted(const node& n, const std::vector<std::int64_t>& idx) const {
         const node& operand = n.args[0];
         const std::vector<std::int64_t>& extent = operand.shape;
-        const std::size_t skip = idx.size() - extent.size();
-        std::vector<std::int64_t> from(extent.size());
+        std::vector<std::int64_t> from = operand_index(extent, idx);
         for (std::size_t k = 0; k < extent.size(); ++k) {
-            const std::int64_t i = (extent[k] == 1 ? 0 : idx[skip + k]) + n.offsets[k];
+            const std::int64_t i = from[k] + n.offsets[k];
             const std::int64_t m = extent[k];
             if (i >= 0 && i < m) from[k] = i;
             else if (n.boundary == "constant") return {round_to(n.type, std::stold(n.scalar))};
