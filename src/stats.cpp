@@ -13,7 +13,7 @@ counters& stat_counters() {
 
 void count_pass(std::uint64_t bytes_read, std::uint64_t bytes_written, const device& dev) {
     auto& c = stat_counters();
-    if (dev.is_cpu()) c.cpu_launches.fetch_add(1, std::memory_order_relaxed);
+    if (dev.is_cpu() && passes_counted_here()) c.cpu_launches.fetch_add(1, std::memory_order_relaxed);
     c.bytes_read.fetch_add(bytes_read, std::memory_order_relaxed);
     c.bytes_written.fetch_add(bytes_written, std::memory_order_relaxed);
 }

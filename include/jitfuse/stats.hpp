@@ -37,5 +37,24 @@ struct counters {
 
 counters& stat_counters();
 
+/// Whether the passes this thread runs count as launches (bytes always count).
+inline bool& passes_counted_here() {
+    thread_local bool counted = true;
+    return counted;
+}
+
+/// Counts this thread's passes as launches, or not, until the scope ends: a statement run a
+/// block of rows at a time counts the passes of one block, the passes a GPU would launch.
+class passes_counted {
+  public:
+    explicit passes_counted(bool counted) : before_(passes_counted_here()) { passes_counted_here() = counted; }
+    ~passes_counted() { passes_counted_here() = before_; }
+    passes_counted(const passes_counted&) = delete;
+    passes_counted& operator=(const passes_counted&) = delete;
+
+  private:
+    bool before_;
+};
+
 }  // namespace detail
 }  // namespace jitfuse

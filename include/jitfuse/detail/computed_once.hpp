@@ -105,6 +105,25 @@ class statement_scope {
     std::vector<computed_node> nodes_;
 };
 
+/// A statement of its own inside another (a block of rows run on a thread for it): it
+/// collects its own nodes, and the enclosing statement's are set aside until it ends.
+class separate_statement {
+  public:
+    separate_statement() = default;
+    separate_statement(const separate_statement&) = delete;
+    separate_statement& operator=(const separate_statement&) = delete;
+
+  private:
+    /// Sets the enclosing statement's nodes aside while it lives; built before `scope_` and
+    /// destroyed after it, so that `scope_` is the outermost scope for its whole life.
+    struct set_aside {
+        std::vector<computed_node>* enclosing = std::exchange(statement_nodes(), nullptr);
+        ~set_aside() { statement_nodes() = enclosing; }
+    };
+    set_aside enclosing_;
+    statement_scope scope_;
+};
+
 /// `compute()`, the value of `e` on `dev`, or the result of an equal node computed earlier in
 /// this statement.
 template <expression E, class Compute>

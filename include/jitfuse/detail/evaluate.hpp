@@ -264,8 +264,19 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
 }
 
 template <class T, int R, class E>
+bool assign_by_row_blocks(array<T, R>& target, const E& e);  // row_blocks.hpp
+template <class T, int R, class E>
+void assign_whole(array<T, R>& target, const E& e);
+
+template <class T, int R, class E>
 void assign(array<T, R>& target, const E& e) {
     static_assert(E::rank == R, "jitfuse: the expression's rank differs from the array's rank");
+    if (!assign_by_row_blocks(target, e)) assign_whole(target, e);
+}
+
+/// `target = e` in passes over the whole arrays.
+template <class T, int R, class E>
+void assign_whole(array<T, R>& target, const E& e) {
     if constexpr (reduction<E>) {
         assign_reduction(target, e);
     } else if constexpr (scan<E>) {
@@ -317,3 +328,5 @@ auto reduce_expr<Red, A, OutRank>::item() const -> value_type {
 }
 
 }  // namespace jitfuse::detail
+
+#include "row_blocks.hpp"  // assign_by_row_blocks, which uses the helpers above
