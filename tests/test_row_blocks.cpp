@@ -119,8 +119,9 @@ TEST_CASE("cut statements: in place, into a strided target, with row and column 
         auto x = random_matrix<float>(rng, shape, layout::contiguous);
         auto w = random_matrix<float, 1>(rng, {cols}, layout::strided);    // one value per column
         auto c = random_matrix<float>(rng, {rows, 1}, layout::strided);    // one value per row
+        auto u = random_matrix<float>(rng, {1, cols}, layout::contiguous);  // a row, broadcast along rows
         INFO(x.desc);
-        const auto shifted = [&](const auto& v) { return v * c.view + w.view; };
+        const auto shifted = [&](const auto& v) { return v * c.view + w.view - u.view; };
 
         // The staged values of y = shifted(x) - mean(shifted(x), 1), and of its row variances.
         const jf::array<float, 2> s = shifted(x.view);

@@ -78,9 +78,9 @@ bool cuts_into_rows(const E& e, std::int64_t a) {
     }
 }
 
-/// Rows [begin, end) along axis `a` of `x`.
+/// Rows [begin, end) along axis `a` (0..R-1) of `x`.
 template <class T, int R>
-array<T, R> rows_of(const array<T, R>& x, std::int64_t a, std::int64_t begin, std::int64_t end) {
+array<T, R> array_rows(const array<T, R>& x, std::int64_t a, std::int64_t begin, std::int64_t end) {
     return [&]<std::size_t... D>(std::index_sequence<D...>) {
         const auto pick = [&](std::size_t d) {
             return static_cast<std::int64_t>(d) == a ? range{begin, end} : range{0, x.shape()[d]};
@@ -93,7 +93,7 @@ array<T, R> rows_of(const array<T, R>& x, std::int64_t a, std::int64_t begin, st
 template <expression E>
 E rows_of(const E& e, std::int64_t a, std::int64_t begin, std::int64_t end) {
     if (a < 0 || e.shape()[a] == 1) return e;
-    if constexpr (is_array_v<E>) return rows_of(e, a, begin, end);
+    if constexpr (is_array_v<E>) return array_rows(e, a, begin, end);
     else if constexpr (std::tuple_size_v<decltype(e.children())> == 0) return e;
     else
         return e.transform([&](const auto& child) {
@@ -153,7 +153,7 @@ bool assign_by_row_blocks(array<T, R>& target, const E& e) {
                 const std::int64_t begin = b * rows, end = std::min(e.shape()[0], begin + rows);
                 const separate_statement statement;    // each block computes its own nodes
                 const passes_counted counted(b == 0);  // one block's passes stand for the statement's
-                array<T, R> part = rows_of(target, 0, begin, end);
+                array<T, R> part = array_rows(target, 0, begin, end);
                 assign_whole(part, share_repeated_subtrees(rows_of(e, 0, begin, end), dev));
             }
         });
