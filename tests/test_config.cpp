@@ -59,6 +59,7 @@ TEST_CASE("defaults with nothing set") {
     CHECK(s.log == jf::log_level::off);
     CHECK(s.device == "auto");
     CHECK(s.cache_max_bytes == std::uint64_t{1} << 30);
+    CHECK(s.row_block_bytes == 512 * 1024);
     // XDG_CACHE_HOME wins over HOME.
     CHECK(parse({{"HOME", "/home/u"}, {"XDG_CACHE_HOME", "/xdg"}}).cache_dir == std::filesystem::path("/xdg") / "jitfuse");
     // Empty values count as unset.
@@ -99,6 +100,9 @@ TEST_CASE("valid values") {
     CHECK(parse({{"JITFUSE_DEVICE", "cuda:12"}}).device == "cuda:12");
     CHECK(parse({{"JITFUSE_CACHE_SIZE_MB", "1"}}).cache_max_bytes == std::uint64_t{1} << 20);
     CHECK(parse({{"JITFUSE_CACHE_SIZE_MB", "65536"}}).cache_max_bytes == std::uint64_t{1} << 36);
+    CHECK(parse({{"JITFUSE_ROW_BLOCK_BYTES", "0"}}).row_block_bytes == 0);  // never cut
+    CHECK(parse({{"JITFUSE_ROW_BLOCK_BYTES", "16"}}).row_block_bytes == 16);
+    CHECK(parse({{"JITFUSE_ROW_BLOCK_BYTES", "2097152"}}).row_block_bytes == 2097152);
 }
 
 TEST_CASE("invalid values are jitfuse::error naming the variable") {
@@ -114,6 +118,10 @@ TEST_CASE("invalid values are jitfuse::error naming the variable") {
     check_invalid("JITFUSE_CACHE_SIZE_MB", "1.5");
     check_invalid("JITFUSE_CACHE_SIZE_MB", "-1");
     check_invalid("JITFUSE_CACHE_SIZE_MB", "99999999999");
+    check_invalid("JITFUSE_ROW_BLOCK_BYTES", "-1");
+    check_invalid("JITFUSE_ROW_BLOCK_BYTES", "1.5");
+    check_invalid("JITFUSE_ROW_BLOCK_BYTES", "512k");
+    check_invalid("JITFUSE_ROW_BLOCK_BYTES", "99999999999999");
     check_invalid("JITFUSE_LOG", "verbose");
     check_invalid("JITFUSE_DEVICE", "gpu");
     check_invalid("JITFUSE_DEVICE", "cuda:");

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Statements whose nested reductions run along rows, computed on the CPU a block of rows at a
 // time (include/jitfuse/detail/row_blocks.hpp). Each big statement is compared with the same
-// computation staged by hand (every reduction assigned to an array first, so nothing is cut):
-// the same bits; with a long double loop: within the rounding the sums allow. A cut statement
+// computation staged by hand (every reduction and the shared exponentials assigned to arrays
+// first, so nothing is cut, and every sum folds a contiguous array, as a block's does): the
+// same bits; and with a long double loop: within the rounding the sums allow. A cut statement
 // allocates its temporaries block by block, which shows that it was cut; statements that must
 // not be cut (a reduction across the rows, a target another operand reads through a different
 // view) must still be right.
@@ -22,11 +23,16 @@ using namespace jft;
 
 namespace {
 
-/// Big enough to be cut with two threads: at least 2^20 elements and 4 blocks per thread.
+/// Blocks of the tests below (the default's eighth, for smaller matrices; the example
+/// row_softmax is cut with the default).
+constexpr std::int64_t test_block_bytes = 64 << 10;
+
+/// Big enough to be cut with two threads and test_block_bytes: 8 blocks of floats or doubles,
+/// and 4 blocks per thread.
 shape_vec big_matrix(std::mt19937_64& rng) {
     static constexpr i64 widths[] = {1, 3, 1000, 1001, 4099};
     const i64 cols = widths[rng() % 5];
-    return {(i64{1} << 20) / cols + 1 + static_cast<i64>(rng() % 700), cols};
+    return {(i64{1} << 17) / cols + 1 + static_cast<i64>(rng() % 300), cols};
 }
 
 template <class T, int R = 2>
@@ -37,6 +43,15 @@ view_case<T, R> random_matrix(std::mt19937_64& rng, const shape_vec& shape, layo
 
 /// Only the CPU cuts statements into blocks; elsewhere the values are checked all the same.
 bool cuts_statements() { return jf::default_device().is_cpu(); }
+
+/// Sets `jf::config().row_block_bytes` for a scope.
+struct row_block_guard {
+    std::int64_t saved = jf::config().row_block_bytes;
+    explicit row_block_guard(std::int64_t bytes) { jf::config().row_block_bytes = bytes; }
+    ~row_block_guard() { jf::config().row_block_bytes = saved; }
+    row_block_guard(const row_block_guard&) = delete;
+    row_block_guard& operator=(const row_block_guard&) = delete;
+};
 
 /// Allocations made by `f()`.
 template <class F>
@@ -60,13 +75,13 @@ std::vector<long double> softmax_model(const hbuf<T>& x, const shape_vec& shape)
     return out;
 }
 
-/// Each value within (cols + 32) ULP of the model: the sum of a row's cols exponentials
+/// Each value within (terms + 32) ULP of the model: the sum of a row's cols exponentials
 /// rounds by at most cols ULP, the argument x - max by one (which exp scales by |x - max| <= 12),
 /// exp and the division by one each.
 template <class T>
-void check_near_softmax(const jf::array<T, 2>& got, const std::vector<long double>& model, i64 cols) {
+void check_near_softmax(const jf::array<T, 2>& got, const std::vector<long double>& model, i64 terms) {
     const auto host = got.to_host();
-    const long double tol = static_cast<long double>(cols + 32) * std::numeric_limits<T>::epsilon();
+    const long double tol = static_cast<long double>(terms + 32) * std::numeric_limits<T>::epsilon();
     long double worst = 0;
     for (std::size_t i = 0; i < host.size(); ++i) worst = std::max(worst, std::fabs(host[i] - model[i]) / model[i]);
     INFO("worst relative error " << static_cast<double>(worst) << ", tolerance " << static_cast<double>(tol));
@@ -77,6 +92,7 @@ void check_near_softmax(const jf::array<T, 2>& got, const std::vector<long doubl
 
 TEST_CASE("row softmax over many rows: cut into blocks, the bits of the staged passes") {
     const thread_count_guard threads(2);
+    const row_block_guard blocks(test_block_bytes);
     std::mt19937_64 rng(41);
     for_each_type(types<float, double>{}, [&](auto type) {
         using T = typename decltype(type)::type;
@@ -112,6 +128,7 @@ TEST_CASE("row softmax over many rows: cut into blocks, the bits of the staged p
 
 TEST_CASE("cut statements: in place, into a strided target, with row and column operands, as a reduction") {
     const thread_count_guard threads(2);
+    const row_block_guard blocks(test_block_bytes);
     std::mt19937_64 rng(42);
     for (int trial = 0; trial < 3; ++trial) {
         const shape_vec shape = big_matrix(rng);
@@ -155,6 +172,7 @@ TEST_CASE("cut statements: in place, into a strided target, with row and column 
 
 TEST_CASE("statements kept whole: a reduction across the rows, a target read through another view") {
     const thread_count_guard threads(2);
+    const row_block_guard blocks(test_block_bytes);
     std::mt19937_64 rng(43);
     const shape_vec shape = big_matrix(rng);
     const i64 rows = shape[0];
@@ -176,4 +194,41 @@ TEST_CASE("statements kept whole: a reduction across the rows, a target read thr
     auto reversed = y(jf::range{rows - 1, -1, -1}, jf::all);
     reversed = y - jf::expand_dims(jf::max(y, 1), 1);
     check_array(reversed, shape, staged.to_host(), "reversed rows");
+}
+
+TEST_CASE("JITFUSE_ROW_BLOCK_BYTES: small blocks cut small statements; 0 cuts none") {
+    std::mt19937_64 rng(44);
+    for (int trial = 0; trial < 24; ++trial) {
+        // 1 KiB blocks: a few rows each, of random matrices of any layout, on 1 or 2 threads.
+        const thread_count_guard threads(1 + trial % 2);
+        const row_block_guard blocks(1024);
+        const shape_vec shape = {40 + static_cast<i64>(rng() % 400), 1 + static_cast<i64>(rng() % 300)};
+        auto x = random_matrix<double>(rng, shape, random_layout(rng));
+        auto w = random_matrix<double, 1>(rng, {shape[1]}, random_layout(rng));
+        INFO(x.desc << "\n  w: " << w.desc);
+        jf::array<double, 2> lazy;
+        const auto allocations = allocations_of([&] {
+            const auto lazy_e = jf::exp(x.view * w.view - jf::expand_dims(jf::max(x.view * w.view, 1), 1));
+            lazy = lazy_e / jf::expand_dims(jf::sum(lazy_e, 1), 1);
+        });
+        hbuf<double> products(count(shape));  // x * w rounded as jitfuse rounds it
+        for (i64 i = 0; i < count(shape); ++i) products[i] = x.expect[i] * w.expect[i % shape[1]];
+        // exp scales the rounding of its argument by |x * w - max| <= 72: 72 ULP more.
+        check_near_softmax(lazy, softmax_model(products, shape), shape[1] + 72);
+        // Cut where the rule says: 8 blocks of 128 doubles in all, rows of at most 2 blocks, and
+        // 4 blocks per thread.
+        const i64 block = 1024 / sizeof(double), rows = std::max<i64>(1, block / shape[1]);
+        if (cuts_statements() && count(shape) >= 8 * block && shape[1] <= 2 * block && shape[0] >= 4 * rows * (1 + trial % 2))
+            CHECK(allocations > 4);
+    }
+
+    const thread_count_guard threads(2);
+    const row_block_guard never(0);
+    const shape_vec shape = big_matrix(rng);
+    auto x = random_matrix<float>(rng, shape, layout::contiguous);
+    jf::array<float, 2> lazy;
+    const auto allocations = allocations_of([&] { lazy = x.view - jf::expand_dims(jf::max(x.view, 1), 1); });
+    CHECK(allocations <= 2);  // the max and the result: not cut
+    const jf::array<float> hi = jf::max(x.view, 1);
+    check_array(lazy, shape, jf::array<float, 2>(x.view - jf::expand_dims(hi, 1)).to_host(), "whole");
 }

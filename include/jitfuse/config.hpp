@@ -28,6 +28,9 @@ struct settings {
     /// JITFUSE_CHECK_CODEGEN=sm_90: every pass the CPU runs also generates its CUDA kernel and
     /// compiles it with NVRTC for that architecture (a test mode: codegen checked without a GPU).
     std::string check_codegen;
+    /// JITFUSE_ROW_BLOCK_BYTES: the CPU computes a statement whose nested reductions run along
+    /// its rows this many bytes of its target at a time (README, "Row softmax"); 0 never cuts one.
+    std::int64_t row_block_bytes = std::int64_t{512} << 10;
 };
 
 /// The process-wide settings; changes apply to evaluations that start afterwards.

@@ -6,9 +6,13 @@
 /// shares with a reduction (`exp(x - max)`) is computed again by each; a block of rows is read
 /// from memory once and stays in cache for all of them, and the subtrees the block's passes
 /// share are computed once, into a block-sized temporary (repeated_subtrees.hpp). Every block
-/// runs the statement's own passes over its rows, so the values are those of the whole
-/// statement, bit for bit.
+/// runs the statement's own passes over its rows. A reduction of a block folds each row in the
+/// order of the block's layout, so a sum may round otherwise than over the whole operand (as a
+/// sum over a view and over a copy of it may); blocks are fixed by the shape and the setting,
+/// so results do not depend on the thread count.
 ///
+/// A block holds `config().row_block_bytes` of the target (JITFUSE_ROW_BLOCK_BYTES, 512 KiB: a
+/// core's L2 cache holds the block's input, its temporaries and its part of the target).
 /// The rows are the indices along axis 0 of the target. A statement is cut there only if
 /// every node either follows the target's rows (an operand's axis aligned with it by
 /// broadcasting, expand_dims or a reduction over another axis) or is constant along them
@@ -24,6 +28,7 @@
 #include <utility>
 
 #include "../array.hpp"
+#include "../config.hpp"
 #include "computed_once.hpp"
 #include "evaluate.hpp"
 #include "expand_dims_expr.hpp"
@@ -35,12 +40,9 @@
 
 namespace jitfuse::detail {
 
-/// Bytes of the target per block of rows: the block's input, the temporaries of its passes
-/// and its part of the target then stay within a core's L2 cache (1-2 MiB today).
-inline constexpr std::int64_t row_block_bytes = 1 << 19;
-/// Statements reading fewer elements are computed whole: their reductions' results already stay
-/// in the cache between passes.
-inline constexpr std::int64_t row_blocked_minimum = 1 << 20;
+/// A statement is cut only when it reads at least this many blocks' worth of elements: smaller
+/// ones keep their reductions' results in cache between whole passes already.
+inline constexpr std::int64_t blocks_to_cut = 8;
 
 template <class E>
 struct computed_first_node : std::bool_constant<computed_first<E>> {};
@@ -110,18 +112,18 @@ std::int64_t elements_read(const E& e) {
     return total;
 }
 
-/// Rows per block of statement `e`, whose target of `Elem`s has `strides`; 0 when it is better
-/// computed whole: too small (a block itself is: no statement inside a block is cut again),
-/// rows too long to keep a block in cache, rows that are not the target's outermost axis in
-/// memory, or too few blocks to share among the threads.
+/// Rows per block of statement `e`, whose target of `Elem`s has `strides`, for blocks of
+/// `block_bytes` of the target; 0 when it is better computed whole: too small (a block itself
+/// is: no statement inside a block is cut again), rows too long to keep a block in cache, rows
+/// that are not the target's outermost axis in memory, or fewer than 4 blocks per thread.
 template <class Elem, expression E>
-std::int64_t rows_per_block(const E& e, const shape_t<E::rank>& strides) {
+std::int64_t rows_per_block(const E& e, const shape_t<E::rank>& strides, std::int64_t block_bytes) {
     constexpr int R = E::rank;
     const shape_t<R> shape = e.shape();
+    const std::int64_t block_elements = std::max<std::int64_t>(1, block_bytes / static_cast<std::int64_t>(sizeof(Elem)));
     const std::int64_t total = elements_read(e);
-    if (total < row_blocked_minimum) return 0;
+    if (block_bytes == 0 || total < blocks_to_cut * block_elements) return 0;
     const std::int64_t row_elements = total / shape[0];
-    const std::int64_t block_elements = row_block_bytes / static_cast<std::int64_t>(sizeof(Elem));
     if (row_elements > 2 * block_elements) return 0;
     for (int d = 1; d < R; ++d)
         if (shape[d] > 1 && std::llabs(strides[d]) * shape[d] > std::llabs(strides[0])) return 0;
@@ -141,7 +143,7 @@ bool assign_by_row_blocks(array<T, R>& target, const E& e) {
         if (!dev.is_cpu()) return false;
         check_target(target, e.shape(), dev);
         const shape_t<R> strides = target.empty() ? contiguous_strides<R>(e.shape()) : target.strides();
-        const std::int64_t rows = rows_per_block<T>(e, strides);
+        const std::int64_t rows = rows_per_block<T>(e, strides, config().row_block_bytes);
         if (rows == 0 || !cuts_into_rows(e, 0)) return false;
         bool empty_operand = false;  // a reduction that may need elements: the whole path reports it
         for_each_array(e, [&](const auto& a) { empty_operand = empty_operand || a.size() == 0; });
