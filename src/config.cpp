@@ -51,6 +51,9 @@ settings settings_from_env(const char* (*getenv)(const char*)) {
     if (const char* v = getenv("JITFUSE_ROW_BLOCK_BYTES"); v && *v)
         s.row_block_bytes = static_cast<std::int64_t>(parse_count(
             "JITFUSE_ROW_BLOCK_BYTES", v, 0, std::int64_t{1} << 40, "a size in bytes, or 0 to never cut a statement into blocks of rows"));
+    if (const char* v = getenv("JITFUSE_STREAM_STORE_BYTES"); v && *v)
+        s.stream_store_bytes = static_cast<std::int64_t>(parse_count(
+            "JITFUSE_STREAM_STORE_BYTES", v, 0, std::int64_t{1} << 50, "a size in bytes, or 0 to never stream stores past the cache"));
     if (const char* v = getenv("JITFUSE_FAST_MATH"); v && *v) s.fast_math = parse_flag("JITFUSE_FAST_MATH", v);
     if (const char* v = getenv("JITFUSE_CACHE"); v && *v) s.cache_enabled = parse_flag("JITFUSE_CACHE", v);
     if (const char* v = getenv("JITFUSE_CACHE_DIR"); v && *v) s.cache_dir = v;

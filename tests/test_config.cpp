@@ -60,6 +60,7 @@ TEST_CASE("defaults with nothing set") {
     CHECK(s.device == "auto");
     CHECK(s.cache_max_bytes == std::uint64_t{1} << 30);
     CHECK(s.row_block_bytes == 512 * 1024);
+    CHECK(s.stream_store_bytes == 32 * 1024 * 1024);
     // XDG_CACHE_HOME wins over HOME.
     CHECK(parse({{"HOME", "/home/u"}, {"XDG_CACHE_HOME", "/xdg"}}).cache_dir == std::filesystem::path("/xdg") / "jitfuse");
     // Empty values count as unset.
@@ -103,6 +104,9 @@ TEST_CASE("valid values") {
     CHECK(parse({{"JITFUSE_ROW_BLOCK_BYTES", "0"}}).row_block_bytes == 0);  // never cut
     CHECK(parse({{"JITFUSE_ROW_BLOCK_BYTES", "16"}}).row_block_bytes == 16);
     CHECK(parse({{"JITFUSE_ROW_BLOCK_BYTES", "2097152"}}).row_block_bytes == 2097152);
+    CHECK(parse({{"JITFUSE_STREAM_STORE_BYTES", "0"}}).stream_store_bytes == 0);  // never stream
+    CHECK(parse({{"JITFUSE_STREAM_STORE_BYTES", "1"}}).stream_store_bytes == 1);
+    CHECK(parse({{"JITFUSE_STREAM_STORE_BYTES", "1073741824"}}).stream_store_bytes == 1073741824);
 }
 
 TEST_CASE("invalid values are jitfuse::error naming the variable") {
@@ -122,6 +126,9 @@ TEST_CASE("invalid values are jitfuse::error naming the variable") {
     check_invalid("JITFUSE_ROW_BLOCK_BYTES", "1.5");
     check_invalid("JITFUSE_ROW_BLOCK_BYTES", "512k");
     check_invalid("JITFUSE_ROW_BLOCK_BYTES", "99999999999999");
+    check_invalid("JITFUSE_STREAM_STORE_BYTES", "-1");
+    check_invalid("JITFUSE_STREAM_STORE_BYTES", "32M");
+    check_invalid("JITFUSE_STREAM_STORE_BYTES", "9999999999999999");
     check_invalid("JITFUSE_LOG", "verbose");
     check_invalid("JITFUSE_DEVICE", "gpu");
     check_invalid("JITFUSE_DEVICE", "cuda:");

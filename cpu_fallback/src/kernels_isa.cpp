@@ -2,7 +2,12 @@
 // The tile kernels for one instruction set. The build compiles this file once per set with
 // JITFUSE_ISA = 3 (AVX-512), 2 (AVX2+FMA) or 0 (baseline) and the matching -m flags.
 #include <algorithm>
+#include <cstring>
 #include <utility>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 #include "jitfuse/cpu/kernels.hpp"
 #include "jitfuse/detail/reducers.hpp"
@@ -30,6 +35,40 @@ template <int Isa, class From, class To>
 void convert_loop<Isa, From, To>::run(const From* in, To* out, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) out[i] = detail::convert<To>(in[i]);
 }
+
+template <int Isa>
+void stream_loop<Isa>::run(void* out, const void* in, std::int64_t bytes) {
+    auto* o = static_cast<char*>(out);
+    const auto* i = static_cast<const char*>(in);
+#if defined(__AVX512F__)
+    using vector = __m512i;
+    const auto stream = [](char* to, const char* from) {
+        _mm512_stream_si512(reinterpret_cast<vector*>(to), _mm512_loadu_si512(from));
+    };
+#elif defined(__AVX__)
+    using vector = __m256i;
+    const auto stream = [](char* to, const char* from) {
+        _mm256_stream_si256(reinterpret_cast<vector*>(to), _mm256_loadu_si256(reinterpret_cast<const vector*>(from)));
+    };
+#elif defined(__SSE2__)
+    using vector = __m128i;
+    const auto stream = [](char* to, const char* from) {
+        _mm_stream_si128(reinterpret_cast<vector*>(to), _mm_loadu_si128(reinterpret_cast<const vector*>(from)));
+    };
+#endif
+#if defined(__SSE2__)
+    constexpr std::int64_t width = sizeof(vector);
+    const std::int64_t head =
+        std::min<std::int64_t>(bytes, static_cast<std::int64_t>(-reinterpret_cast<std::uintptr_t>(o) % width));
+    std::memcpy(o, i, static_cast<std::size_t>(head));
+    std::int64_t k = head;
+    for (; k + width <= bytes; k += width) stream(o + k, i + k);
+    std::memcpy(o + k, i + k, static_cast<std::size_t>(bytes - k));
+#else
+    std::memcpy(o, i, static_cast<std::size_t>(bytes));
+#endif
+}
+template struct stream_loop<JITFUSE_ISA>;
 
 template <int Isa, class Red, class T>
 void fold_loop<Isa, Red, T>::lanes(state* lane, const T* v, std::int64_t n, std::int64_t first) {

@@ -182,7 +182,8 @@ void run_pass(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
     const device dev = std::get<0>(outs).where();
     if (dev.is_cpu()) {
         observe_map_codegen<R>(shape, outs, exprs);
-        cpu::run_elementwise<loop_rank<R>>(loop_shape(shape), outs, exprs, config().fast_math);
+        cpu::run_elementwise<loop_rank<R>>(loop_shape(shape), outs, exprs, config().fast_math,
+                                           config().stream_store_bytes);
     } else {
         gpu_map<R>(shape, outs, exprs, dev.index());
     }

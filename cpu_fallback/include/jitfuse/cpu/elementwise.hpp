@@ -20,25 +20,30 @@ namespace jitfuse::cpu {
 /// Chunks smaller than this run on the calling thread: waking workers costs more.
 inline constexpr std::int64_t parallel_grain = 1 << 15;
 
-/// Writes tiles into one output array.
+/// Writes tiles into one output array. A streamed output gets each tile from the node's own
+/// buffer (in L1) and copies it out with non-temporal stores.
 template <class T, int R>
 struct tile_store {
     loop_view<T, R> view;
+    bool streams;
 
     template <int AR>
-    tile_store(const array<T, AR>& a, const loop_plan<R>& plan) : view(a.data(), a.shape(), a.strides(), plan) {}
+    tile_store(const array<T, AR>& a, const loop_plan<R>& plan)
+        : view(a.data(), a.shape(), a.strides(), plan), streams(plan.stream_stores && view.inner_stride == 1) {}
 
     void start_row(const std::array<std::int64_t, R>& index, int dims) { view.start_row(index, dims); }
     /// Where a node may write its results directly, when the layout and type allow it.
     template <class V>
     V* direct(std::int64_t j) const {
-        if constexpr (std::is_same_v<V, T>) return view.inner_stride == 1 ? view.row + j : nullptr;
+        if constexpr (std::is_same_v<V, T>) return view.inner_stride == 1 && !streams ? view.row + j : nullptr;
         else return nullptr;
     }
     template <class V>
     void store(std::int64_t j, std::int64_t n, const V* values) {
         T* out = view.row;
         if (static_cast<const void*>(values) == static_cast<const void*>(out + j)) return;
+        if constexpr (std::is_same_v<V, T>)
+            if (streams) return stream_kernel<T>(values, out + j, n);
         if (view.inner_stride == 1) convert_kernel<V, T>(values, out + j, n);
         else
             for (std::int64_t i = 0; i < n; ++i) out[(j + i) * view.inner_stride] = detail::convert<T>(values[i]);
@@ -189,6 +194,7 @@ void evaluate_part(const loop_plan<R>& plan, const Outs& outs, const Exprs& expr
                 typename std::remove_cvref_t<decltype(std::get<I>(evals))>::value_type>(j)))), ...);
         });
     }(std::make_index_sequence<std::tuple_size_v<Exprs>>{});
+    if (plan.stream_stores) stream_fence();
 }
 
 /// Does some operand run through memory faster along the second-innermost loop axis than
@@ -209,11 +215,23 @@ bool crosses_layouts(const loop_plan<R>& plan, const std::vector<shape_t<R>>& st
     }
 }
 
-/// Evaluates `exprs[i]` into `outs[i]` for every i, in one pass. All share `shape`.
+/// Bytes a pass writes into `outs`.
+template <class Outs>
+std::int64_t bytes_written(const Outs& outs) {
+    return std::apply([](const auto&... o) {
+        return ((o.size() * std::int64_t{sizeof(typename std::remove_cvref_t<decltype(o)>::value_type)}) + ... + 0);
+    }, outs);
+}
+
+/// Evaluates `exprs[i]` into `outs[i]` for every i, in one pass. All share `shape`. A pass
+/// that writes at least `stream_from_bytes` (0: never) streams its contiguous outputs past the
+/// cache: they would not stay there anyway, and not reading their lines first saves a third
+/// of a copy's traffic.
 template <int R, class Outs, class Exprs>
-void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math) {
+void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math,
+                     std::int64_t stream_from_bytes = 0) {
     const std::vector<shape_t<R>> strides = pass_strides<R>(shape, outs, exprs);
-    const loop_plan<R> plan = elementwise_plan<R, Exprs>(shape, strides, fast_math);
+    loop_plan<R> plan = elementwise_plan<R, Exprs>(shape, strides, fast_math);
     if (crosses_layouts<R>(plan, strides)) {
         constexpr std::int64_t area = transpose_block * transpose_block;
         const std::int64_t rows = plan.total() / plan.inner();
@@ -225,6 +243,7 @@ void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exp
         });
         return;
     }
+    plan.stream_stores = stream_from_bytes > 0 && bytes_written(outs) >= stream_from_bytes;
     parallel_for(plan.total(), parallel_grain, [&](std::int64_t begin, std::int64_t end) {
         evaluate_part<R>(plan, outs, exprs, {false, begin, end});
     });

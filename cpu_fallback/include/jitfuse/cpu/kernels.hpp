@@ -40,6 +40,22 @@ struct convert_loop {
     static void run(const From* in, To* out, std::int64_t n);
 };
 
+/// Copies `bytes` from `in` to `out` with non-temporal stores where `out` is aligned to the
+/// vector width (ordinary stores before and after): written lines go to memory without being
+/// read into the cache first. Fenced by stream_fence before anyone reads `out`.
+template <int Isa>
+struct stream_loop {
+    static void run(void* out, const void* in, std::int64_t bytes);
+};
+
+/// Orders this thread's non-temporal stores before its later stores (the pool's signal that
+/// its part is done): they are weakly ordered on x86.
+inline void stream_fence() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_sfence();
+#endif
+}
+
 /// Lanes of a reduction fold: partial states kept apart so the loop vectorises; their count
 /// is fixed so that results do not depend on the machine.
 inline constexpr int lane_count = 16;
@@ -103,6 +119,10 @@ void ternary_kernel(const typename ternary_loop<0, Op, C>::first* a, const C* b,
 template <class From, class To>
 void convert_kernel(const From* in, To* out, std::int64_t n) {
     with_kernel_isa([&](auto isa) { convert_loop<isa(), From, To>::run(in, out, n); });
+}
+template <class T>
+void stream_kernel(const T* in, T* out, std::int64_t n) {
+    with_kernel_isa([&](auto isa) { stream_loop<isa()>::run(out, in, n * std::int64_t{sizeof(T)}); });
 }
 template <class Red, class T>
 void fold_lanes(typename Red::template state<T>* lane, const T* v, std::int64_t n, std::int64_t first) {

@@ -25,6 +25,7 @@ struct loop_plan {
     std::array<std::int64_t, R> extent{};   ///< extent of each loop axis
     std::array<int, R> last_axis{};         ///< the innermost result axis of each loop axis
     bool fast_math = false;
+    bool stream_stores = false;  ///< contiguous outputs bypass the cache (stream_loop in kernels.hpp)
 
     std::int64_t inner() const { return extent[dims - 1]; }
     std::int64_t total() const {
