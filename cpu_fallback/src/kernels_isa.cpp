@@ -9,6 +9,17 @@
 #include <immintrin.h>
 #endif
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define JITFUSE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define JITFUSE_SANITIZED 1
+#endif
+#endif
+#ifndef JITFUSE_SANITIZED
+#define JITFUSE_SANITIZED 0
+#endif
+
 #include "jitfuse/cpu/kernels.hpp"
 #include "jitfuse/detail/reducers.hpp"
 #include "jitfuse/detail/scan_expr.hpp"
@@ -38,9 +49,13 @@ void convert_loop<Isa, From, To>::run(const From* in, To* out, std::int64_t n) {
 
 template <int Isa>
 void stream_loop<Isa>::run(void* out, const void* in, std::int64_t bytes) {
+    if (bytes <= 0) return;
     auto* o = static_cast<char*>(out);
     const auto* i = static_cast<const char*>(in);
-#if defined(__AVX512F__)
+#if JITFUSE_SANITIZED
+    // Sanitizers see memcpy's writes, not those of the streaming intrinsics.
+    std::memcpy(o, i, static_cast<std::size_t>(bytes));
+#elif defined(__AVX512F__)
     using vector = __m512i;
     const auto stream = [](char* to, const char* from) {
         _mm512_stream_si512(reinterpret_cast<vector*>(to), _mm512_loadu_si512(from));
@@ -56,7 +71,7 @@ void stream_loop<Isa>::run(void* out, const void* in, std::int64_t bytes) {
         _mm_stream_si128(reinterpret_cast<vector*>(to), _mm_loadu_si128(reinterpret_cast<const vector*>(from)));
     };
 #endif
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !JITFUSE_SANITIZED
     constexpr std::int64_t width = sizeof(vector);
     const std::int64_t head =
         std::min<std::int64_t>(bytes, static_cast<std::int64_t>(-reinterpret_cast<std::uintptr_t>(o) % width));
@@ -64,7 +79,7 @@ void stream_loop<Isa>::run(void* out, const void* in, std::int64_t bytes) {
     std::int64_t k = head;
     for (; k + width <= bytes; k += width) stream(o + k, i + k);
     std::memcpy(o + k, i + k, static_cast<std::size_t>(bytes - k));
-#else
+#elif !JITFUSE_SANITIZED
     std::memcpy(o, i, static_cast<std::size_t>(bytes));
 #endif
 }

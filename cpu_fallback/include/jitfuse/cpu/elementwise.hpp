@@ -21,7 +21,8 @@ namespace jitfuse::cpu {
 inline constexpr std::int64_t parallel_grain = 1 << 15;
 
 /// Writes tiles into one output array. A streamed output gets each tile from the node's own
-/// buffer (in L1) and copies it out with non-temporal stores.
+/// buffer (in L1) and copies it out with non-temporal stores; one whose values need converting
+/// is written by the conversion, with ordinary stores.
 template <class T, int R>
 struct tile_store {
     loop_view<T, R> view;
@@ -243,7 +244,7 @@ void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exp
         });
         return;
     }
-    plan.stream_stores = stream_from_bytes > 0 && bytes_written(outs) >= stream_from_bytes;
+    plan.stream_stores = has_stream_stores && stream_from_bytes > 0 && bytes_written(outs) >= stream_from_bytes;
     parallel_for(plan.total(), parallel_grain, [&](std::int64_t begin, std::int64_t end) {
         evaluate_part<R>(plan, outs, exprs, {false, begin, end});
     });

@@ -42,7 +42,13 @@ struct convert_loop {
 
 /// Copies `bytes` from `in` to `out` with non-temporal stores where `out` is aligned to the
 /// vector width (ordinary stores before and after): written lines go to memory without being
-/// read into the cache first. Fenced by stream_fence before anyone reads `out`.
+/// read into the cache first. Fenced by stream_fence before anyone reads `out`. Where there
+/// are no such stores (not x86) or under a sanitizer (which would not see them), a memcpy.
+#if defined(__SSE2__)
+inline constexpr bool has_stream_stores = true;
+#else
+inline constexpr bool has_stream_stores = false;
+#endif
 template <int Isa>
 struct stream_loop {
     static void run(void* out, const void* in, std::int64_t bytes);
@@ -51,7 +57,7 @@ struct stream_loop {
 /// Orders this thread's non-temporal stores before its later stores (the pool's signal that
 /// its part is done): they are weakly ordered on x86.
 inline void stream_fence() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__SSE__)
     __builtin_ia32_sfence();
 #endif
 }
