@@ -47,40 +47,44 @@ void convert_loop<Isa, From, To>::run(const From* in, To* out, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) out[i] = detail::convert<To>(in[i]);
 }
 
+// Helpers have internal linkage: this file is compiled once per instruction set, and of an
+// external helper the linker would keep one copy (the AVX-512 one, say) for every set.
+namespace {
+
+/// Copies `bytes` from `i` to `o` with `store` (one `Width`-byte streaming store: to, from)
+/// where `o` is aligned to `Width`, ordinary stores for the head and tail.
+template <std::int64_t Width, class Store>
+void stream_aligned(char* o, const char* i, std::int64_t bytes, Store store) {
+    const std::int64_t head =
+        std::min<std::int64_t>(bytes, static_cast<std::int64_t>(-reinterpret_cast<std::uintptr_t>(o) % Width));
+    std::memcpy(o, i, static_cast<std::size_t>(head));
+    std::int64_t k = head;
+    for (; k + Width <= bytes; k += Width) store(o + k, i + k);
+    std::memcpy(o + k, i + k, static_cast<std::size_t>(bytes - k));
+}
+
+}  // namespace
+
 template <int Isa>
 void stream_loop<Isa>::run(void* out, const void* in, std::int64_t bytes) {
     if (bytes <= 0) return;
     auto* o = static_cast<char*>(out);
     const auto* i = static_cast<const char*>(in);
-#if JITFUSE_SANITIZED
+#if JITFUSE_SANITIZED || !defined(__SSE2__)
     // Sanitizers see memcpy's writes, not those of the streaming intrinsics.
     std::memcpy(o, i, static_cast<std::size_t>(bytes));
 #elif defined(__AVX512F__)
-    using vector = __m512i;
-    const auto stream = [](char* to, const char* from) {
-        _mm512_stream_si512(reinterpret_cast<vector*>(to), _mm512_loadu_si512(from));
-    };
+    stream_aligned<64>(o, i, bytes, [](char* to, const char* from) {
+        _mm512_stream_si512(reinterpret_cast<__m512i*>(to), _mm512_loadu_si512(from));
+    });
 #elif defined(__AVX__)
-    using vector = __m256i;
-    const auto stream = [](char* to, const char* from) {
-        _mm256_stream_si256(reinterpret_cast<vector*>(to), _mm256_loadu_si256(reinterpret_cast<const vector*>(from)));
-    };
-#elif defined(__SSE2__)
-    using vector = __m128i;
-    const auto stream = [](char* to, const char* from) {
-        _mm_stream_si128(reinterpret_cast<vector*>(to), _mm_loadu_si128(reinterpret_cast<const vector*>(from)));
-    };
-#endif
-#if defined(__SSE2__) && !JITFUSE_SANITIZED
-    constexpr std::int64_t width = sizeof(vector);
-    const std::int64_t head =
-        std::min<std::int64_t>(bytes, static_cast<std::int64_t>(-reinterpret_cast<std::uintptr_t>(o) % width));
-    std::memcpy(o, i, static_cast<std::size_t>(head));
-    std::int64_t k = head;
-    for (; k + width <= bytes; k += width) stream(o + k, i + k);
-    std::memcpy(o + k, i + k, static_cast<std::size_t>(bytes - k));
-#elif !JITFUSE_SANITIZED
-    std::memcpy(o, i, static_cast<std::size_t>(bytes));
+    stream_aligned<32>(o, i, bytes, [](char* to, const char* from) {
+        _mm256_stream_si256(reinterpret_cast<__m256i*>(to), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(from)));
+    });
+#else
+    stream_aligned<16>(o, i, bytes, [](char* to, const char* from) {
+        _mm_stream_si128(reinterpret_cast<__m128i*>(to), _mm_loadu_si128(reinterpret_cast<const __m128i*>(from)));
+    });
 #endif
 }
 template struct stream_loop<JITFUSE_ISA>;
@@ -113,6 +117,8 @@ void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width,
     for (; r < rows; ++r, v += width)
         for (std::int64_t i = 0; i < width; ++i) Red::template step<T>(acc[i], v[i], k + r);
 }
+
+namespace {
 
 /// Copies between the blocks in the line and their turned layout in roll_loop (t[k * c + b] =
 /// element k of block b), c x c elements at a time through a tile whose fixed strides let the
@@ -182,6 +188,8 @@ void roll_lanes_once(V* p, std::int64_t step, Window window, V* previous, V* scr
     turn<V, true>(p, step, window, t);
     for (std::int64_t k = 0; k < window; ++k) previous[k] = suffix[k * width + c];
 }
+
+}  // namespace
 
 template <int Isa, class Op, class V>
 void roll_loop<Isa, Op, V>::blocks(V* p, std::int64_t groups, std::int64_t step, std::int64_t window, V* previous,
