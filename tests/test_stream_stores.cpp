@@ -4,7 +4,8 @@
 // (cpu::stream_loop). The kernel of each instruction set is checked against the source bytes at
 // every alignment and length; whole passes, with the threshold at 1 byte so that every such
 // pass streams, against host loops: the bytes written must be the values, the bytes around a
-// view untouched (ctest runs this file on all threads and, in unit-threads-1, on one).
+// view untouched (ctest runs this file on all threads and, in unit-threads-1, on one). The
+// stats' "streamed" bytes say which passes streamed.
 #include <doctest/doctest.h>
 
 #include <jitfuse/jitfuse.hpp>
@@ -14,6 +15,7 @@
 #include <random>
 #include <vector>
 
+#include "reference.hpp"
 #include "scoped.hpp"
 
 namespace jf = jitfuse;
@@ -68,6 +70,15 @@ void check_stream_kernel() {
                 }
     });
 }
+
+/// Bytes written with streaming stores by `f()`; what a CPU that has them streams.
+template <class F>
+std::uint64_t streamed_by(F&& f) {
+    jf::reset_stats();
+    f();
+    return jf::stats()["bytes"]["streamed"].get<std::uint64_t>();
+}
+bool streams_here() { return jf::cpu::has_stream_stores && jf::default_device().is_cpu(); }
 
 /// Host values with exact sums and products in every type below (small integers).
 template <class T>
@@ -171,6 +182,59 @@ TEST_CASE("a pass writes what it would write without streaming, for any threshol
     const std::vector<float> plain = run(0);
     for (const std::int64_t threshold : {std::int64_t{1}, std::int64_t{4000012}, std::int64_t{4000013}})
         CHECK(run(threshold) == plain);
+}
+
+TEST_CASE("the stats count the bytes streamed: contiguous outputs of the computed type only") {
+    streaming_scope streaming;
+    const std::int64_t rows = 301, cols = 517, n = rows * cols;
+    const jf::array<float, 2> m = jf::from_host(small_integers<float>(n, 2)).reshape<2>({rows, cols});
+    const std::uint64_t floats = n * sizeof(float), doubles = n * sizeof(double);
+    const auto expect = [](std::uint64_t bytes) { return streams_here() ? bytes : 0; };
+
+    jf::array<float, 2> plain({rows, cols}), turned({cols, rows}), sum({rows, cols});
+    jf::array<float, 2> wide = jf::zeros<float, 2>({rows, 2 * cols});
+    jf::array<double, 2> doubled({rows, cols});
+    jf::array<bool, 2> negative({rows, cols});
+    CHECK(streamed_by([&] { plain = m * 2.0f; }) == expect(floats));
+    CHECK(streamed_by([&] { wide(jf::all, jf::range(1, 2 * cols, 2)) = m; }) == 0);  // strided
+    CHECK(streamed_by([&] { turned = jf::transpose(m); }) == 0);                     // transposing
+    CHECK(streamed_by([&] { doubled = jf::cast<std::int32_t>(m); }) == 0);            // converted
+    CHECK(streamed_by([&] { doubled = doubled - 1.0; }) == expect(doubles));
+    CHECK(streamed_by([&] { jf::tie(sum, negative) = jf::tuple(m + m, m < 0.0f); }) == expect(floats + n));
+    jf::config().stream_store_bytes = static_cast<std::int64_t>(floats) + 1;
+    CHECK(streamed_by([&] { plain = m * 2.0f; }) == 0);  // below the threshold
+    jf::config().stream_store_bytes = static_cast<std::int64_t>(floats);
+    CHECK(streamed_by([&] { plain = m * 2.0f; }) == expect(floats));
+}
+
+// A statement cut into blocks of rows streams its final passes when the whole target reaches the
+// threshold, though each block writes less; the block-sized temporaries (the shared exponentials)
+// stay in cache for the block's next pass.
+TEST_CASE("a row softmax cut into blocks streams its target, not its temporaries, to the same bits") {
+    const jft::thread_count_guard threads(2);
+    test::settings_scope restore;
+    jf::config().row_block_bytes = 4096;  // blocks of 10 rows, 400 blocks
+    const std::int64_t rows = 4000, cols = 100;
+    const jf::array<float, 2> x = jf::from_host(small_integers<float>(rows * cols, 3)).reshape<2>({rows, cols});
+    const std::int64_t target_bytes = rows * cols * std::int64_t{sizeof(float)};
+    const auto softmax = [&](std::int64_t threshold, std::uint64_t& streamed) {
+        jf::config().stream_store_bytes = threshold;
+        jf::array<float, 2> y({rows, cols});
+        streamed = streamed_by([&] {
+            const auto e = jf::exp(x - jf::expand_dims(jf::max(x, 1), 1));
+            y = e / jf::expand_dims(jf::sum(e, 1), 1);
+        });
+        if (jf::default_device().is_cpu())  // cut: temporaries allocated block by block
+            CHECK(jf::stats()["allocations"]["count"].get<std::uint64_t>() >= 400);
+        return y.to_host();
+    };
+    std::uint64_t never = 0, whole = 0, above = 0;
+    const std::vector<float> plain = softmax(0, never);
+    CHECK(softmax(target_bytes, whole) == plain);
+    CHECK(softmax(target_bytes + 1, above) == plain);
+    CHECK(never == 0);
+    CHECK(whole == (streams_here() ? static_cast<std::uint64_t>(target_bytes) : 0));
+    CHECK(above == 0);
 }
 
 }  // TEST_SUITE

@@ -11,9 +11,10 @@ namespace jitfuse {
 
 /// Counters since start (or the last `reset_stats()`), as JSON:
 /// `{"launches": {"cpu": n, "cuda": n}, "allocations": {"count": n, "bytes": n},
-///   "bytes": {"read": n, "written": n}, "compiles": {"count": n, "ms": x},
+///   "bytes": {"read": n, "written": n, "streamed": n}, "compiles": {"count": n, "ms": x},
 ///   "cache_hits": {"memory": n, "disk": n}, "cache_entries_rejected": n}` (rejected: corrupt
-///   or foreign disk cache entries, rebuilt).
+///   or foreign disk cache entries, rebuilt; streamed: bytes written past the cache with
+///   streaming stores, part of written).
 nlohmann::json stats();
 
 /// Sets every counter to zero.
@@ -28,6 +29,7 @@ struct counters {
     std::atomic<std::uint64_t> allocated_bytes{0};
     std::atomic<std::uint64_t> bytes_read{0};
     std::atomic<std::uint64_t> bytes_written{0};
+    std::atomic<std::uint64_t> bytes_streamed{0};
     std::atomic<std::uint64_t> compiles{0};
     std::atomic<std::uint64_t> compile_microseconds{0};
     std::atomic<std::uint64_t> memory_cache_hits{0};

@@ -46,8 +46,10 @@ inline constexpr int loop_rank = R == 0 ? 1 : R;
                                         std::span<const std::int64_t> shape);
 /// Refuses devices whose backend is not built; returns normally for the CPU.
 void require_backend(const device& dev);
-/// Counts one pass on `dev` (GPU passes count their launches where they launch).
-void count_pass(std::uint64_t bytes_read, std::uint64_t bytes_written, const device& dev);
+/// Counts one pass on `dev` (GPU passes count their launches where they launch), which wrote
+/// `bytes_streamed` of its `bytes_written` with streaming stores.
+void count_pass(std::uint64_t bytes_read, std::uint64_t bytes_written, const device& dev,
+                std::uint64_t bytes_streamed = 0);
 
 /// The device all arrays of `e` live on (none: `e` has no arrays); an empty or moved-from
 /// operand, or arrays on two devices, is an error.
@@ -176,21 +178,25 @@ void observe_axis_reduce_codegen(const A& input, const array<T, R>& target, int 
 }
 
 /// One elementwise pass: `exprs` (free of reductions) into `outs`, all of shape `shape`, on
-/// the outputs' device.
+/// the outputs' device. On the CPU it streams its outputs past the cache when its statement
+/// writes at least `config().stream_store_bytes`: `statement_bytes` where the pass writes one
+/// block of a statement's target (row_blocks.hpp), else what the pass itself writes.
 template <int R, class Outs, class Exprs>
-void run_pass(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
+void run_pass(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, std::uint64_t statement_bytes = 0) {
     const device dev = std::get<0>(outs).where();
+    std::uint64_t read = 0, written = 0, streamed = 0;
+    std::apply([&](const auto&... e) { ((read += bytes_of_arrays(e)), ...); }, exprs);
+    std::apply([&](const auto&... o) { ((written += bytes_of_arrays(o)), ...); }, outs);
     if (dev.is_cpu()) {
         observe_map_codegen<R>(shape, outs, exprs);
-        cpu::run_elementwise<loop_rank<R>>(loop_shape(shape), outs, exprs, config().fast_math,
-                                           config().stream_store_bytes);
+        const std::int64_t threshold = config().stream_store_bytes;
+        const bool stream = threshold > 0 && std::max(written, statement_bytes) >= static_cast<std::uint64_t>(threshold);
+        streamed = static_cast<std::uint64_t>(
+            cpu::run_elementwise<loop_rank<R>>(loop_shape(shape), outs, exprs, config().fast_math, stream));
     } else {
         gpu_map<R>(shape, outs, exprs, dev.index());
     }
-    std::uint64_t read = 0, written = 0;
-    std::apply([&](const auto&... e) { ((read += bytes_of_arrays(e)), ...); }, exprs);
-    std::apply([&](const auto&... o) { ((written += bytes_of_arrays(o)), ...); }, outs);
-    count_pass(read, written, dev);
+    count_pass(read, written, dev, streamed);
 }
 
 /// The operand of a whole reduction `Red`, its nested reductions computed on `dev`; an empty
@@ -267,7 +273,7 @@ void assign_reduction(array<T, R>& target, const reduce_expr<Red, A, OutRank>& e
 template <class T, int R, class E>
 bool assign_by_row_blocks(array<T, R>& target, const E& e);  // row_blocks.hpp
 template <class T, int R, class E>
-void assign_whole(array<T, R>& target, const E& e);
+void assign_whole(array<T, R>& target, const E& e, std::uint64_t statement_bytes = 0);
 
 template <class T, int R, class E>
 void assign(array<T, R>& target, const E& e) {
@@ -275,9 +281,10 @@ void assign(array<T, R>& target, const E& e) {
     if (!assign_by_row_blocks(target, e)) assign_whole(target, e);
 }
 
-/// `target = e` in passes over the whole arrays.
+/// `target = e` in passes over the whole arrays; `target` is one block of a statement's target
+/// of `statement_bytes` (run_pass) when that is not 0.
 template <class T, int R, class E>
-void assign_whole(array<T, R>& target, const E& e) {
+void assign_whole(array<T, R>& target, const E& e, std::uint64_t statement_bytes) {
     if constexpr (reduction<E>) {
         assign_reduction(target, e);
     } else if constexpr (scan<E>) {
@@ -289,9 +296,9 @@ void assign_whole(array<T, R>& target, const E& e) {
         if (reads_through_other_view(target, bound)) {
             array<T, R> tmp(e.shape(), dev);
             run_pass<R>(e.shape(), std::tie(tmp), std::tie(bound));
-            run_pass<R>(e.shape(), std::tie(target), std::tie(tmp));
+            run_pass<R>(e.shape(), std::tie(target), std::tie(tmp), statement_bytes);
         } else {
-            run_pass<R>(e.shape(), std::tie(target), std::tie(bound));
+            run_pass<R>(e.shape(), std::tie(target), std::tie(bound), statement_bytes);
         }
     }
 }

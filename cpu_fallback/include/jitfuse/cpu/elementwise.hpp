@@ -216,21 +216,28 @@ bool crosses_layouts(const loop_plan<R>& plan, const std::vector<shape_t<R>>& st
     }
 }
 
-/// Bytes a pass writes into `outs`.
-template <class Outs>
-std::int64_t bytes_written(const Outs& outs) {
-    return std::apply([](const auto&... o) {
-        return ((o.size() * std::int64_t{sizeof(typename std::remove_cvref_t<decltype(o)>::value_type)}) + ... + 0);
-    }, outs);
+/// Bytes a pass with `plan` writes into `outs` with streaming stores: those of its contiguous
+/// outputs that take their expression's values unconverted (tile_store).
+template <int R, class Outs, class Exprs>
+std::int64_t streamed_bytes(const loop_plan<R>& plan, const Outs& outs) {
+    if (!plan.stream_stores) return 0;
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        const auto bytes = [&]<class E>(std::type_identity<E>, const auto& o) -> std::int64_t {
+            using T = typename std::remove_cvref_t<decltype(o)>::value_type;
+            const bool streams = std::is_same_v<typename tile_eval<E, R>::value_type, T> && tile_store<T, R>(o, plan).streams;
+            return streams ? o.size() * std::int64_t{sizeof(T)} : 0;
+        };
+        return (bytes(std::type_identity<std::remove_cvref_t<std::tuple_element_t<I, Exprs>>>{}, std::get<I>(outs)) + ... + 0);
+    }(std::make_index_sequence<std::tuple_size_v<Exprs>>{});
 }
 
-/// Evaluates `exprs[i]` into `outs[i]` for every i, in one pass. All share `shape`. A pass
-/// that writes at least `stream_from_bytes` (0: never) streams its contiguous outputs past the
-/// cache: they would not stay there anyway, and not reading their lines first saves a third
-/// of a copy's traffic.
+/// Evaluates `exprs[i]` into `outs[i]` for every i, in one pass. All share `shape`. With
+/// `stream_stores`, the pass writes its contiguous outputs past the cache (for outputs too big
+/// to stay there: not reading their lines first saves a third of a copy's traffic); a
+/// transposing pass never does. Returns the bytes it wrote so (streamed_bytes).
 template <int R, class Outs, class Exprs>
-void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math,
-                     std::int64_t stream_from_bytes = 0) {
+std::int64_t run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, bool fast_math,
+                             bool stream_stores = false) {
     const std::vector<shape_t<R>> strides = pass_strides<R>(shape, outs, exprs);
     loop_plan<R> plan = elementwise_plan<R, Exprs>(shape, strides, fast_math);
     if (crosses_layouts<R>(plan, strides)) {
@@ -242,12 +249,13 @@ void run_elementwise(const shape_t<R>& shape, const Outs& outs, const Exprs& exp
         parallel_for(blocks, std::max<std::int64_t>(1, parallel_grain / area), [&](std::int64_t first, std::int64_t last) {
             evaluate_part<R>(plan, outs, exprs, {true, first, last});
         });
-        return;
+        return 0;
     }
-    plan.stream_stores = has_stream_stores && stream_from_bytes > 0 && bytes_written(outs) >= stream_from_bytes;
+    plan.stream_stores = has_stream_stores && stream_stores;
     parallel_for(plan.total(), parallel_grain, [&](std::int64_t begin, std::int64_t end) {
         evaluate_part<R>(plan, outs, exprs, {false, begin, end});
     });
+    return streamed_bytes<R, Outs, Exprs>(plan, outs);
 }
 
 }  // namespace jitfuse::cpu
