@@ -4,10 +4,26 @@
 # one set, and call it for every set (an AVX-512 helper on an AVX2 CPU: SIGILL).
 # Usage: check_isa_objects.sh NM OBJECT...   (ctest entry isa-objects)
 set -euo pipefail
+if (($# < 3)); then
+    echo "usage: $0 NM OBJECT OBJECT..." >&2
+    exit 2
+fi
 nm_tool=$1
 shift
-twice=$(for object in "$@"; do "$nm_tool" --defined-only --extern-only "$object" | awk '{print $NF}' | sort -u; done |
-        sort | uniq -d)
+symbols=$(mktemp)
+trap 'rm -f "$symbols"' EXIT
+for object in "$@"; do
+    # nm fails on what it cannot read; that must fail the check, not shorten the list.
+    if ! listed=$("$nm_tool" --defined-only --extern-only "$object"); then
+        echo "cannot list the symbols of $object with $nm_tool" >&2
+        exit 2
+    fi
+    [[ -n $listed ]] || { echo "$object defines no external symbol: not an object of this build?" >&2; exit 2; }
+    # Code only (T, W, i): data such as a weak DW.ref.__gxx_personality_v0 (V) is the same bytes
+    # whatever the instruction set.
+    awk '$2 ~ /^[TWi]$/ {print $NF}' <<< "$listed" | sort -u >> "$symbols"
+done
+twice=$(sort "$symbols" | uniq -d)
 if [[ -n $twice ]]; then
     echo "defined in more than one per-instruction-set object (give them internal linkage:"
     echo "an anonymous namespace in the source):"

@@ -4,7 +4,7 @@
 #include <immintrin.h>
 #include <sleef.h>
 
-#include <algorithm>
+#include <cstring>
 
 #include "jitfuse/cpu/vector_math.hpp"
 
@@ -61,16 +61,19 @@ struct vdouble {
 #define JF_KERNELS_NAME sse41
 #endif
 
-// Full vectors straight from memory; the tail through a zero-padded local vector.
+// Full vectors straight from memory; the tail through a zero-padded local vector. memcpy, not
+// std::copy: an unoptimised build would emit std::copy out of line in every instruction set's
+// object under one name, and the linker would keep one of them for all (isa-objects).
 template <class V, class T, auto F>
 void unary(const T* in, T* out, std::int64_t n) {
     std::int64_t i = 0;
     for (; i + V::width <= n; i += V::width) V::store(out + i, F(V::load(in + i)));
     if (i < n) {
         alignas(64) T tmp[V::width] = {};
-        std::copy(in + i, in + n, tmp);
+        const auto tail = static_cast<std::size_t>(n - i) * sizeof(T);
+        std::memcpy(tmp, in + i, tail);
         V::store(tmp, F(V::load(tmp)));
-        std::copy(tmp, tmp + (n - i), out + i);
+        std::memcpy(out + i, tmp, tail);
     }
 }
 
@@ -80,10 +83,11 @@ void binary(const T* a, const T* b, T* out, std::int64_t n) {
     for (; i + V::width <= n; i += V::width) V::store(out + i, F(V::load(a + i), V::load(b + i)));
     if (i < n) {
         alignas(64) T ta[V::width] = {}, tb[V::width] = {};
-        std::copy(a + i, a + n, ta);
-        std::copy(b + i, b + n, tb);
+        const auto tail = static_cast<std::size_t>(n - i) * sizeof(T);
+        std::memcpy(ta, a + i, tail);
+        std::memcpy(tb, b + i, tail);
         V::store(ta, F(V::load(ta), V::load(tb)));
-        std::copy(ta, ta + (n - i), out + i);
+        std::memcpy(out + i, ta, tail);
     }
 }
 

@@ -31,9 +31,9 @@ struct settings {
     /// JITFUSE_ROW_BLOCK_BYTES: the CPU computes a statement whose nested reductions run along
     /// its rows this many bytes of its target at a time (README, "Row softmax"); 0 never cuts one.
     std::int64_t row_block_bytes = std::int64_t{512} << 10;
-    /// JITFUSE_STREAM_STORE_BYTES: a CPU elementwise pass that writes at least this many bytes writes its
-    /// contiguous outputs with non-temporal stores, past the cache (README, "Streaming
-    /// stores"); 0 never does.
+    /// JITFUSE_STREAM_STORE_BYTES: a CPU elementwise pass that writes at least this many bytes
+    /// (or one block of a statement's target that big) writes its contiguous outputs with
+    /// non-temporal stores, past the cache (README, "Streaming stores"); 0 never does.
     std::int64_t stream_store_bytes = std::int64_t{32} << 20;
 };
 

@@ -13,8 +13,8 @@ namespace jitfuse {
 /// `{"launches": {"cpu": n, "cuda": n}, "allocations": {"count": n, "bytes": n},
 ///   "bytes": {"read": n, "written": n, "streamed": n}, "compiles": {"count": n, "ms": x},
 ///   "cache_hits": {"memory": n, "disk": n}, "cache_entries_rejected": n}` (rejected: corrupt
-///   or foreign disk cache entries, rebuilt; streamed: bytes written past the cache with
-///   streaming stores, part of written).
+///   or foreign disk cache entries, rebuilt; streamed: the part of written that went through
+///   the streaming stores of a CPU pass, a memcpy under the sanitizers; README "Streaming stores").
 nlohmann::json stats();
 
 /// Sets every counter to zero.
