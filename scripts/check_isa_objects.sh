@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The objects compiled once per instruction set (kernels_isa.cpp, vector_math_isa.cpp) must not
-# define the same external symbol twice: the linker would keep one of the copies, compiled for
+# define the same external code symbol twice: the linker would keep one of the copies, compiled for
 # one set, and call it for every set (an AVX-512 helper on an AVX2 CPU: SIGILL).
 # Usage: check_isa_objects.sh NM OBJECT...   (ctest entry isa-objects)
 set -euo pipefail
@@ -30,4 +30,4 @@ if [[ -n $twice ]]; then
     if command -v c++filt > /dev/null; then c++filt <<< "$twice"; else echo "$twice"; fi
     exit 1
 fi
-echo "ok: the $# per-instruction-set objects define no external symbol twice"
+echo "ok: the $# per-instruction-set objects define no external code symbol twice"
