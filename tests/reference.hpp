@@ -35,6 +35,13 @@ inline std::uint64_t default_device_launches() {
 }
 /// Launches of one whole reduction there.
 inline std::uint64_t whole_reduction_launches() { return jf::default_device().is_cpu() ? 1 : 2; }
+/// The counter at `group` / `name` of `jf::stats()` for what `f()` does alone.
+template <class F>
+std::uint64_t counted_by(F&& f, const char* group, const char* name) {
+    jf::reset_stats();
+    f();
+    return jf::stats()[group][name].template get<std::uint64_t>();
+}
 using i64 = std::int64_t;
 using shape_vec = std::vector<i64>;
 

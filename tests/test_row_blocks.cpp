@@ -56,9 +56,7 @@ struct row_block_guard {
 /// Allocations made by `f()`.
 template <class F>
 std::uint64_t allocations_of(F&& f) {
-    jf::reset_stats();
-    f();
-    return jf::stats()["allocations"]["count"].get<std::uint64_t>();
+    return jft::counted_by(f, "allocations", "count");
 }
 
 /// The row softmax of `x` in long double, row-major.

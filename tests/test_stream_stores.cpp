@@ -74,9 +74,7 @@ void check_stream_kernel() {
 /// Bytes written with streaming stores by `f()`; what a CPU that has them streams.
 template <class F>
 std::uint64_t streamed_by(F&& f) {
-    jf::reset_stats();
-    f();
-    return jf::stats()["bytes"]["streamed"].get<std::uint64_t>();
+    return jft::counted_by(f, "bytes", "streamed");
 }
 bool streams_here() { return jf::cpu::has_stream_stores && jf::default_device().is_cpu(); }
 

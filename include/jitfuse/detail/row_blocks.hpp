@@ -151,7 +151,7 @@ bool assign_by_row_blocks(array<T, R>& target, const E& e) {
         allocate_if_empty(target, e.shape(), dev);
         if (reads_through_other_view(target, e)) return false;  // blocks would write rows others read
         // Each block's final pass streams when the whole target is big enough (run_pass).
-        const std::uint64_t statement_bytes = static_cast<std::uint64_t>(target.size()) * sizeof(T);
+        const std::uint64_t statement_bytes = bytes_of_arrays(target);
         cpu::parallel_for((e.shape()[0] + rows - 1) / rows, 1, [&](std::int64_t first, std::int64_t last) {
             for (std::int64_t b = first; b < last; ++b) {
                 const std::int64_t begin = b * rows, end = std::min(e.shape()[0], begin + rows);

@@ -39,12 +39,18 @@ struct tile_store {
         if constexpr (std::is_same_v<V, T>) return view.inner_stride == 1 && !streams ? view.row + j : nullptr;
         else return nullptr;
     }
+    /// Are values of type `V` written with streaming stores? Only unconverted ones are.
+    template <class V>
+    bool streams_values() const {
+        return std::is_same_v<V, T> && streams;
+    }
     template <class V>
     void store(std::int64_t j, std::int64_t n, const V* values) {
         T* out = view.row;
         if (static_cast<const void*>(values) == static_cast<const void*>(out + j)) return;
-        if constexpr (std::is_same_v<V, T>)
-            if (streams) return stream_kernel<T>(values, out + j, n);
+        if (streams_values<V>()) {
+            if constexpr (std::is_same_v<V, T>) return stream_kernel<T>(values, out + j, n);
+        }
         if (view.inner_stride == 1) convert_kernel<V, T>(values, out + j, n);
         else
             for (std::int64_t i = 0; i < n; ++i) out[(j + i) * view.inner_stride] = detail::convert<T>(values[i]);
@@ -224,7 +230,7 @@ std::int64_t streamed_bytes(const loop_plan<R>& plan, const Outs& outs) {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
         const auto bytes = [&]<class E>(std::type_identity<E>, const auto& o) -> std::int64_t {
             using T = typename std::remove_cvref_t<decltype(o)>::value_type;
-            const bool streams = std::is_same_v<typename tile_eval<E, R>::value_type, T> && tile_store<T, R>(o, plan).streams;
+            const bool streams = tile_store<T, R>(o, plan).template streams_values<typename tile_eval<E, R>::value_type>();
             return streams ? o.size() * std::int64_t{sizeof(T)} : 0;
         };
         return (bytes(std::type_identity<std::remove_cvref_t<std::tuple_element_t<I, Exprs>>>{}, std::get<I>(outs)) + ... + 0);
