@@ -4,11 +4,11 @@
 # Idempotent and silent when everything is already there.
 set -euo pipefail
 
-packages=(cmake ninja-build g++ doctest-dev nlohmann-json3-dev libsleef-dev libxxhash-dev libcli11-dev
+packages=(cmake ninja-build g++ clang doctest-dev nlohmann-json3-dev libsleef-dev libxxhash-dev libcli11-dev
           libboost-context-dev)
 
 missing=()
-for cmd in cmake ninja g++; do
+for cmd in cmake ninja g++ clang++; do  # clang++: the consumer test built with another compiler
     command -v "$cmd" >/dev/null 2>&1 || missing+=("command $cmd")
 done
 have_header() {

@@ -203,7 +203,10 @@ struct fused_node<E, R> {
     nodes children;
 
     explicit fused_node(node_source<E, R> s)
-        : children(std::apply([&](const auto&... k) { return nodes(node_source{k, s.plan}...); }, s.e.children())) {}
+        // node_source's arguments spelled out: Clang before 17 deduces no aggregate's.
+        : children(std::apply([&](const auto&... k) {
+              return nodes(node_source<std::remove_cvref_t<decltype(k)>, R>{k, s.plan}...);
+          }, s.e.children())) {}
     void start_row(const std::array<std::int64_t, R>& index, int dims) {
         std::apply([&](auto&... k) { (k.start_row(index, dims), ...); }, children);
     }
