@@ -35,9 +35,15 @@ cmake -S "$src/tests/find_package" -B "$consumer_build" "${generator[@]}" \
 cmake --build "$consumer_build" --config "$config"
 
 shopt -s nullglob
+ran=0
 for exe in "$consumer_build"{,/"$config"}/{consumer,example-*}; do
     [[ -f "$exe" && -x "$exe" ]] || continue
     echo "--- $(basename "$exe")"
     "$exe" > "$work/last-output.txt" || { cat "$work/last-output.txt"; exit 1; }
     head -3 "$work/last-output.txt"
+    ran=$((ran + 1))
 done
+if [[ $ran -eq 0 ]]; then
+    echo "run.sh: the consumer build made no program in $consumer_build" >&2
+    exit 1
+fi
