@@ -107,8 +107,7 @@ void for_each_shifted_array(const E& e, F&& f, bool below_shift = false) {
     if constexpr (is_array_v<E>) {
         if (below_shift) f(e);
     } else {
-        std::apply([&](const auto&... child) { (for_each_shifted_array(child, f, below_shift || is_shift_v<E>), ...); },
-                   e.children());
+        for_each_child(e, [&](const auto& child) { for_each_shifted_array(child, f, below_shift || is_shift_v<E>); });
     }
 }
 
