@@ -107,7 +107,8 @@ void for_each_shifted_array(const E& e, F&& f, bool below_shift = false) {
     if constexpr (is_array_v<E>) {
         if (below_shift) f(e);
     } else {
-        for_each_child(e, [&](const auto& child) { for_each_shifted_array(child, f, below_shift || is_shift_v<E>); });
+        std::apply([&](const auto&... child) { (for_each_shifted_array(child, f, below_shift || is_shift_v<E>), ...); },
+                   e.children());
     }
 }
 
