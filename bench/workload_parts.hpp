@@ -30,7 +30,7 @@ inline double unit_hash(std::uint64_t i, std::uint64_t seed) {
     return static_cast<double>((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
 }
 
-/// `run` with jitfuse's fast math on (SLEEF's 3.5-ULP functions on the CPU): the variant to
+/// `run` with jitfuse's fast math on (4-ULP functions on the CPU: libmvec, SLEEF): the variant to
 /// hold against the -ffast-math OpenMP loops.
 template <class Run>
 std::function<void()> fast_math(Run run) {

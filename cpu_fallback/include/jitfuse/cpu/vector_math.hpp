@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 /// \file Vectorised transcendental math for the CPU fallback, from SLEEF (1.0 ULP functions;
-/// 3.5 ULP ones where they exist when `JITFUSE_FAST_MATH=1`), dispatched at run time to
-/// AVX-512, AVX2 or SSE4.1.
+/// when `JITFUSE_FAST_MATH=1`, 4 ULP ones: glibc's libmvec on AVX2 where it is faster, SLEEF's
+/// 3.5 ULP ones elsewhere), dispatched at run time to AVX-512, AVX2 or SSE4.1.
 
 #include <cstdint>
 
@@ -29,7 +29,7 @@ void apply(vfn f, const double* a, const double* b, double* out, std::int64_t n,
 const char* vector_isa();
 
 namespace isa {
-/// One instruction set's kernels: [fast][function], null where SLEEF has none.
+/// One instruction set's kernels: [fast][function].
 struct kernels {
     using unary_f = void (*)(const float*, float*, std::int64_t);
     using unary_d = void (*)(const double*, double*, std::int64_t);
