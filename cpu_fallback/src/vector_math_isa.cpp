@@ -8,6 +8,9 @@
 #include <cstring>
 
 #include "jitfuse/cpu/vector_math.hpp"
+#if JITFUSE_ISA == 2 && defined(JITFUSE_LIBMVEC)
+#include "libmvec_avx2.hpp"
+#endif
 
 namespace jitfuse::cpu::isa {
 namespace {
@@ -103,33 +106,22 @@ void binary(const T* a, const T* b, T* out, std::int64_t n) {
 #define JF_BINARY_TABLE(M, A, H) {M(pow, u10), M(atan2, A), M(hypot, H)}
 
 #if JITFUSE_ISA == 2 && defined(JITFUSE_LIBMVEC)
-// Fast math on AVX2 takes glibc's libmvec function where it ran >= 1.1x faster than SLEEF's
-// fast one in two quiet runs (the chain's float sin, exp and log: 1.3x, 1.3x, 1.4-1.8x), and
-// SLEEF's elsewhere. Speed and measured error per function: docs/type_promotion.md, "Fast math
-// on the CPU". libmvec is declared by the functions' vector-ABI names: math.h names them only
-// as SIMD variants of the scalar functions.
-#define JF_MVEC_UNARY(fn)                        \
-    extern "C" __m256 _ZGVdN8v_##fn##f(__m256); \
-    extern "C" __m256d _ZGVdN4v_##fn(__m256d);
-#define JF_MVEC_BINARY(fn)                                \
-    extern "C" __m256 _ZGVdN8vv_##fn##f(__m256, __m256); \
-    extern "C" __m256d _ZGVdN4vv_##fn(__m256d, __m256d);
-JF_MVEC_UNARY(sin) JF_MVEC_UNARY(cos) JF_MVEC_UNARY(tan) JF_MVEC_UNARY(atan) JF_MVEC_UNARY(sinh)
-JF_MVEC_UNARY(cosh) JF_MVEC_UNARY(exp) JF_MVEC_UNARY(exp2) JF_MVEC_UNARY(expm1) JF_MVEC_UNARY(log)
-JF_MVEC_UNARY(log2) JF_MVEC_UNARY(log10) JF_MVEC_UNARY(log1p) JF_MVEC_UNARY(cbrt) JF_MVEC_UNARY(erf)
-JF_MVEC_BINARY(pow) JF_MVEC_BINARY(atan2)
+// Fast math on AVX2 takes glibc's libmvec function where jitfuse-math-choice (bench/) measured
+// it >= 1.1x faster than SLEEF's fast one in each of three runs (the chain's float sin, exp and
+// log: 1.2x, 1.3x, 1.6x), SLEEF's elsewhere (float asin tanh exp2 cbrt hypot; double asin acos
+// tanh hypot). Per function: docs/type_promotion.md, "Fast math on the CPU".
 #define JF_MF(fn) &unary<vfloat, float, _ZGVdN8v_##fn##f>
 #define JF_MD(fn) &unary<vdouble, double, _ZGVdN4v_##fn>
 #define JF_MBF(fn) &binary<vfloat, float, _ZGVdN8vv_##fn##f>
 #define JF_MBD(fn) &binary<vdouble, double, _ZGVdN4vv_##fn>
-#define JF_FAST_FLOAT                                                                                 \
-    {JF_MF(sin), JF_MF(cos), JF_U(tan, u35), JF_U(asin, u35), JF_U(acos, u35), JF_MF(atan),          \
-     JF_MF(sinh), JF_MF(cosh), JF_U(tanh, u35), JF_MF(exp), JF_MF(exp2), JF_MF(expm1), JF_MF(log),   \
-     JF_MF(log2), JF_MF(log10), JF_MF(log1p), JF_U(cbrt, u35), JF_MF(erf)}
-#define JF_FAST_DOUBLE                                                                                \
-    {JF_UD(sin, u35), JF_UD(cos, u35), JF_MD(tan), JF_UD(asin, u35), JF_UD(acos, u35), JF_MD(atan), \
-     JF_MD(sinh), JF_MD(cosh), JF_UD(tanh, u35), JF_MD(exp), JF_UD(exp2, u35), JF_MD(expm1),         \
-     JF_MD(log), JF_MD(log2), JF_MD(log10), JF_MD(log1p), JF_MD(cbrt), JF_MD(erf)}
+#define JF_FAST_FLOAT                                                                                \
+    {JF_MF(sin), JF_MF(cos), JF_MF(tan), JF_U(asin, u35), JF_MF(acos), JF_MF(atan), JF_MF(sinh),      \
+     JF_MF(cosh), JF_U(tanh, u35), JF_MF(exp), JF_U(exp2, u35), JF_MF(expm1), JF_MF(log), JF_MF(log2), \
+     JF_MF(log10), JF_MF(log1p), JF_U(cbrt, u35), JF_MF(erf)}
+#define JF_FAST_DOUBLE                                                                               \
+    {JF_MD(sin), JF_MD(cos), JF_MD(tan), JF_UD(asin, u35), JF_UD(acos, u35), JF_MD(atan), JF_MD(sinh), \
+     JF_MD(cosh), JF_UD(tanh, u35), JF_MD(exp), JF_MD(exp2), JF_MD(expm1), JF_MD(log), JF_MD(log2),    \
+     JF_MD(log10), JF_MD(log1p), JF_MD(cbrt), JF_MD(erf)}
 #define JF_FAST_BINARY_FLOAT {JF_MBF(pow), JF_MBF(atan2), JF_B(hypot, u35)}
 #define JF_FAST_BINARY_DOUBLE {JF_MBD(pow), JF_MBD(atan2), JF_BD(hypot, u35)}
 #else
