@@ -14,13 +14,13 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <type_traits>
@@ -52,6 +52,15 @@ const function functions[] = {
 #undef JF_BINARY
 
 bool is_binary(vfn f) { return static_cast<int>(f) >= jitfuse::cpu::unary_vfn_count; }
+
+/// out[i] = f(a[i]) or f(a[i], b[i]), through the entry the fused loops call.
+template <class T>
+void apply(const function& fn, const T* a, const T* b, T* out, std::int64_t n, bool fast) {
+    if (is_binary(fn.f))
+        jitfuse::cpu::apply(fn.f, a, b, out, n, fast);
+    else
+        jitfuse::cpu::apply(fn.f, a, out, n, fast);
+}
 
 /// The error of `got` in ULPs of the exact value's binade; 0 for matching NaNs and infinities,
 /// and for the infinities the strict path documents (docs/type_promotion.md): sinh and cosh
@@ -110,10 +119,7 @@ worst sweep(const function& fn, bool fast, std::uint64_t count, Input input) {
             for (std::uint64_t begin = t * chunk; begin < count; begin += threads * chunk) {
                 const auto n = std::min(chunk, count - begin);
                 for (std::uint64_t i = 0; i < n; ++i) input(begin + i, a[i], b[i]);
-                if (is_binary(fn.f))
-                    jitfuse::cpu::apply(fn.f, a.data(), b.data(), out.data(), static_cast<std::int64_t>(n), fast);
-                else
-                    jitfuse::cpu::apply(fn.f, a.data(), out.data(), static_cast<std::int64_t>(n), fast);
+                apply(fn, a.data(), b.data(), out.data(), static_cast<std::int64_t>(n), fast);
                 for (std::uint64_t i = 0; i < n; ++i) {
                     double e = 0;
                     if constexpr (std::is_same_v<T, float>)
@@ -139,12 +145,7 @@ double time_per_element(const function& fn, bool fast) {
     double best = INFINITY;
     for (int round = 0; round < 5; ++round) {
         const auto start = std::chrono::steady_clock::now();
-        for (int r = 0; r < 200; ++r) {
-            if (is_binary(fn.f))
-                jitfuse::cpu::apply(fn.f, a.data(), b.data(), out.data(), 4096, fast);
-            else
-                jitfuse::cpu::apply(fn.f, a.data(), out.data(), 4096, fast);
-        }
+        for (int r = 0; r < 200; ++r) apply(fn, a.data(), b.data(), out.data(), 4096, fast);
         best = std::min(best, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / (200.0 * 4096));
     }
     return best;
@@ -177,40 +178,71 @@ bool check(const function& fn, bool fast, std::uint64_t every, std::uint64_t sam
     return ok;
 }
 
-const char* option(int argc, char** argv, const char* name) {
-    for (int i = 1; i + 1 < argc; ++i)
-        if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-    return nullptr;
+/// The names of a comma-separated list.
+std::vector<std::string_view> split(std::string_view list) {
+    std::vector<std::string_view> names;
+    for (std::size_t start = 0; start <= list.size();) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        names.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return names;
 }
 
-std::uint64_t number(const char* text, std::uint64_t fallback) { return text ? std::strtoull(text, nullptr, 10) : fallback; }
+bool listed(const std::vector<std::string_view>& list, std::string_view name) {
+    return list.empty() || std::find(list.begin(), list.end(), name) != list.end();
+}
 
-/// Whether `name` is in the comma-separated `list` (every name when there is no list).
-bool listed(const char* list, std::string_view name) {
-    if (!list) return true;
-    for (std::string_view rest = list; !rest.empty();) {
-        const auto comma = rest.find(',');
-        if (rest.substr(0, comma) == name) return true;
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+struct options {
+    std::uint64_t every = 4093, samples = std::uint64_t{1} << 20;
+    std::vector<std::string_view> only, modes;  // empty: all
+};
+
+/// The options, or the reason they are wrong.
+std::string parse(int argc, char** argv, options& o) {
+    for (int i = 1; i < argc; i += 2) {
+        const std::string_view name = argv[i];
+        if (i + 1 == argc) return "missing value after " + std::string(name);
+        const std::string_view value = argv[i + 1];
+        if (name == "--every" || name == "--samples") {
+            std::uint64_t n = 0;
+            const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
+            if (error != std::errc{} || end != value.data() + value.size() || n == 0)
+                return std::string(name) + " takes a positive whole number, not '" + std::string(value) + "'";
+            (name == "--every" ? o.every : o.samples) = n;
+        } else if (name == "--only") {
+            o.only = split(value);
+            for (const auto f : o.only)
+                if (std::none_of(std::begin(functions), std::end(functions), [f](const function& fn) { return fn.name == f; }))
+                    return "--only: no function '" + std::string(f) + "'";
+        } else if (name == "--mode") {
+            o.modes = split(value);
+            for (const auto m : o.modes)
+                if (m != "strict" && m != "fast") return "--mode: '" + std::string(m) + "' is neither strict nor fast";
+        } else {
+            return "unknown option '" + std::string(name) + "'";
+        }
     }
-    return false;
+    return "";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    const std::uint64_t every = std::max<std::uint64_t>(1, number(option(argc, argv, "--every"), 4093));
-    const std::uint64_t samples = number(option(argc, argv, "--samples"), std::uint64_t{1} << 20);
-    const char* only = option(argc, argv, "--only");
-    const char* mode = option(argc, argv, "--mode");
+    options o;
+    if (const std::string error = parse(argc, argv, o); !error.empty()) {
+        std::fprintf(stderr, "jitfuse-math-ulp: %s\nusage: jitfuse-math-ulp [--every N] [--samples S] [--only NAME,NAME] [--mode strict|fast]\n",
+                     error.c_str());
+        return 2;
+    }
     std::printf("jitfuse-math-ulp: %s vector math; one float in %llu, else %llu samples\n",
-                jitfuse::cpu::vector_isa(), static_cast<unsigned long long>(every), static_cast<unsigned long long>(samples));
+                jitfuse::cpu::vector_isa(), static_cast<unsigned long long>(o.every), static_cast<unsigned long long>(o.samples));
     bool ok = true;
     for (const bool fast : {false, true})
         for (const auto& fn : functions) {
-            if (!listed(only, fn.name) || !listed(mode, fast ? "fast" : "strict")) continue;
-            ok = check<float>(fn, fast, every, samples) && ok;
-            ok = check<double>(fn, fast, every, samples) && ok;
+            if (!listed(o.only, fn.name) || !listed(o.modes, fast ? "fast" : "strict")) continue;
+            ok = check<float>(fn, fast, o.every, o.samples) && ok;
+            ok = check<double>(fn, fast, o.every, o.samples) && ok;
         }
     return ok ? 0 : 1;
 }
