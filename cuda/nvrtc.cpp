@@ -225,8 +225,12 @@ compiled_kernel nvrtc_compile(const std::string& source, std::string_view arch, 
     while (!log.empty() && (log.back() == '\0' || log.back() == '\n')) log.pop_back();
     if (compiled != 0) {
         const std::string first = log.substr(0, log.find('\n'));
-        throw compile_error("NVRTC could not compile a generated kernel for " + std::string(arch) + ": " +
-                                blame_user_function(source, log) + first + "\n--- source ---\n" + numbered(source) + "--- NVRTC log ---\n" + log,
+        // A user's function to blame comes first: the message then opens on the user's code.
+        const std::string blame = blame_user_function(source, log);
+        const std::string headline =
+            blame.empty() ? "NVRTC could not compile a generated kernel for " + std::string(arch) + ": " + first
+                          : blame + first + " (NVRTC, " + std::string(arch) + ")";
+        throw compile_error(headline + "\n--- source ---\n" + numbered(source) + "--- NVRTC log ---\n" + log,
                             numbered(source), log);
     }
     compiled_kernel out;

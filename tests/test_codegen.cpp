@@ -60,6 +60,48 @@ TEST_SUITE("codegen") {
         CHECK(info.block[0] == 256);
     }
 
+    TEST_CASE("bytes read count each array view once; b = a on a's own view writes nothing") {
+        const std::int64_t n = 1000;
+        const std::uint64_t floats = n * sizeof(float);
+        jf::array<float> x = jf::arange<float>(n), y = jf::ones<float>(n);
+        const auto read = [] { return jf::stats()["bytes"]["read"].get<std::uint64_t>(); };
+        const auto written = [] { return jf::stats()["bytes"]["written"].get<std::uint64_t>(); };
+        const auto launches = [] {
+            const auto l = jf::stats()["launches"];
+            return l["cpu"].get<std::uint64_t>() + l["cuda"].get<std::uint64_t>();
+        };
+        const auto chain = jf::sin(x) * jf::exp(x) + jf::log(x + 1.0f);
+        CHECK(jf::explain(chain).bytes_read == floats);
+        CHECK(jf::explain(x * y + x).bytes_read == 2 * floats);
+        // Two views of one buffer are different bytes.
+        CHECK(jf::explain(x(jf::range(0, n / 2)) + x(jf::range(n / 2, n))).bytes_read == floats);
+        jf::reset_stats();
+        jf::array<float> z = chain;
+        CHECK(read() == floats);
+        CHECK(written() == floats);
+        // An array read by both expressions of a tie is read once.
+        jf::array<float> u(n), v(n);
+        jf::reset_stats();
+        jf::tie(u, v) = jf::tuple(x + y, x * 2.0f);
+        CHECK(read() == 2 * floats);
+        CHECK(written() == 2 * floats);
+
+        jf::array<float> b = x;  // shares x's buffer and view
+        jf::reset_stats();
+        b = x;
+        CHECK(launches() == 0);
+        CHECK(written() == 0);
+        // Another view of the same buffer is still written: x[0:500] = x[500:1000].
+        jf::array<float> low = x(jf::range(0, n / 2));
+        jf::reset_stats();
+        low = x(jf::range(n / 2, n));
+        CHECK(launches() >= 1);  // two where the pass goes through a temporary
+        CHECK(written() >= floats / 2);
+        const auto values = x.to_host();
+        for (std::int64_t i = 0; i < n; ++i)
+            REQUIRE(values[static_cast<std::size_t>(i)] == static_cast<float>(i < n / 2 ? i + n / 2 : i));
+    }
+
     TEST_CASE("reductions name their kernels") {
         jf::array<double, 2> m = jf::ones<double, 2>({8, 9});
         CHECK(jf::explain(jf::sum(m)).kernel_names == std::vector<std::string>{"jf_reduce", "jf_reduce_final"});

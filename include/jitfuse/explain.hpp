@@ -28,7 +28,7 @@ struct kernel_info {
     std::array<std::int64_t, 3> grid{1, 1, 1};   ///< launch shape of the first kernel (on the default
                                                  ///< GPU at full occupancy; else a 132-SM H100)
     std::array<std::int64_t, 3> block{1, 1, 1};
-    std::uint64_t bytes_read = 0;
+    std::uint64_t bytes_read = 0;                ///< each array view once, however often `e` reads it
     std::uint64_t bytes_written = 0;
 };
 

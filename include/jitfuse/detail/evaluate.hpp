@@ -17,6 +17,7 @@
 #include "../stats.hpp"
 #include "jitfuse/cpu/elementwise.hpp"
 #include "jitfuse/cpu/reduce.hpp"
+#include "distinct_views.hpp"
 #include "gpu_eval.hpp"
 #include "kernel_args.hpp"
 #include "kernel_plan.hpp"
@@ -94,13 +95,21 @@ device pass_device(const array<T, R>& target, const E& e) {
     return pass_device_of(std::tie(target), std::tie(e));
 }
 
+/// Bytes of the arrays `e` reads, each view once (also across the calls sharing `seen`).
 template <expression E>
-std::uint64_t bytes_of_arrays(const E& e) {
+std::uint64_t bytes_of_arrays(const E& e, distinct_views& seen) {
     std::uint64_t bytes = 0;
     for_each_array(e, [&](const auto& a) {
-        bytes += static_cast<std::uint64_t>(a.size()) * sizeof(typename std::remove_cvref_t<decltype(a)>::value_type);
+        using V = typename std::remove_cvref_t<decltype(a)>::value_type;
+        if (seen.first_sight(a.data(), sizeof(V), a.shape(), a.strides()))
+            bytes += static_cast<std::uint64_t>(a.size()) * sizeof(V);
     });
     return bytes;
+}
+template <expression E>
+std::uint64_t bytes_of_arrays(const E& e) {
+    distinct_views seen;
+    return bytes_of_arrays(e, seen);
 }
 
 /// Does `e` read the target's buffer through a view other than the target itself (or through
@@ -185,7 +194,8 @@ template <int R, class Outs, class Exprs>
 void run_pass(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, std::uint64_t statement_bytes = 0) {
     const device dev = std::get<0>(outs).where();
     std::uint64_t read = 0, written = 0, streamed = 0;
-    std::apply([&](const auto&... e) { ((read += bytes_of_arrays(e)), ...); }, exprs);
+    distinct_views read_views;  // an array in two expressions of a tie is read once too
+    std::apply([&](const auto&... e) { ((read += bytes_of_arrays(e, read_views)), ...); }, exprs);
     std::apply([&](const auto&... o) { ((written += bytes_of_arrays(o)), ...); }, outs);
     if (dev.is_cpu()) {
         observe_map_codegen<R>(shape, outs, exprs);
@@ -278,6 +288,10 @@ void assign_whole(array<T, R>& target, const E& e, std::uint64_t statement_bytes
 template <class T, int R, class E>
 void assign(array<T, R>& target, const E& e) {
     static_assert(E::rank == R, "jitfuse: the expression's rank differs from the array's rank");
+    if constexpr (std::is_same_v<E, array<T, R>>)  // `b = a` where b is a's very view: nothing to write
+        if (!target.empty() && target.data() == e.data() && target.shape() == e.shape() &&
+            target.strides() == e.strides())
+            return;
     if (!assign_by_row_blocks(target, e)) assign_whole(target, e);
 }
 
