@@ -52,7 +52,8 @@ void throw_tied_shapes(std::span<const std::int64_t> first, std::span<const std:
 
 void throw_broadcast_target(std::span<const std::int64_t> shape, std::span<const std::int64_t> strides) {
     throw shape_error("cannot assign into a broadcast view (shape " + format_shape(shape) +
-                      ", strides " + format_shape(strides) + "): its elements overlap");
+                      ", strides " + format_shape(strides) +
+                      "): its elements overlap; write into a copy of it instead (`v.clone()`)");
 }
 
 void throw_mixed_devices(const device& a, const device& b) {

@@ -146,7 +146,7 @@ TEST_CASE("bad input: reading an empty or moved-from array") {
 TEST_CASE("bad input: writing through a broadcast view") {
     const jf::array<float> row = jf::arange<float>(3);
     jf::array<float, 2> stretched = row.broadcast_to<2>({4, 3});
-    expect_error<jf::shape_error>([&] { stretched = jf::ones<float, 2>({4, 3}); }, {"broadcast"});
+    expect_error<jf::shape_error>([&] { stretched = jf::ones<float, 2>({4, 3}); }, {"broadcast", "(4, 3)", "clone()"});
     CHECK(values(row) == std::vector<float>{0, 1, 2});
 }
 
