@@ -176,7 +176,10 @@ std::vector<kernel_param> parameters(const kernel_ir& ir, bool strided, bool out
             p.push_back(pointer_param(cuda_type(ir.output_types[k]), "out" + std::to_string(k)));
             strides("so" + std::to_string(k));
         }
+    std::vector<bool> declared(static_cast<std::size_t>(ir.leaves));  // merged array leaves share one
     for (const ir_node& n : ir.nodes) {
+        if (n.leaf >= 0 && declared[static_cast<std::size_t>(n.leaf)]) continue;
+        if (n.leaf >= 0) declared[static_cast<std::size_t>(n.leaf)] = true;
         const std::string name = "p" + std::to_string(n.leaf);
         switch (n.what) {
             case ir_node::kind::scalar: p.push_back(value_param(n.result, name)); break;
@@ -262,9 +265,12 @@ void print_element_loops(layout how, int width, bool fold, body_printer& body, c
     if (how == layout::flat_vector) {
         w.line("constexpr int E = " + std::to_string(width) + ";");
         open_grid_stride(w, "c", "n / E", !fold);
+        std::vector<bool> loaded(static_cast<std::size_t>(ir.leaves));  // merged array leaves share one
         for (const ir_node& n : ir.nodes)
-            if (n.what == ir_node::kind::array)
+            if (n.what == ir_node::kind::array && !loaded[static_cast<std::size_t>(n.leaf)]) {
+                loaded[static_cast<std::size_t>(n.leaf)] = true;
                 w.line("const auto v" + std::to_string(n.leaf) + " = jf::load<E>(p" + std::to_string(n.leaf) + " + c * E);");
+            }
         lanes(true);
         w.line("#pragma unroll");
         w.open("for (int e = 0; e < E; ++e)");

@@ -9,4 +9,18 @@ const generated_source& source_slots::get(layout how, int variant, callback_ref<
     return sources_[l][variant];
 }
 
+const generated_source& merged_source_slots::get(layout how, const leaf_merge& merge, callback_ref<kernel_ir()> describe) {
+    const std::lock_guard lock(mutex_);
+    auto key = std::pair{how, merge.reads()};
+    if (const auto found = sources_.find(key); found != sources_.end()) return found->second;
+    kernel_ir ir = describe();
+    merge.apply(ir);
+    return sources_.emplace(std::move(key), generate_cuda(ir, how)).first->second;
+}
+
+void leaf_merge::apply(kernel_ir& ir) const {
+    for (ir_node& n : ir.nodes)
+        if (n.what == ir_node::kind::array) n.leaf = reads_[static_cast<std::size_t>(n.leaf)];
+}
+
 }  // namespace jitfuse::detail

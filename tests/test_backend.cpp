@@ -121,9 +121,9 @@ TEST_SUITE("backend") {
             const auto& src = *jf::detail::plan_pass(e).src;  // flat_vector: vector steps, then a scalar tail
             const auto binary = jf::detail::compiled_binary(src, cuda::gpu(0).arch);
             device_vector<float> dx(x), dout(std::vector<float>(x.size()));
-            jf::detail::kernel_args args;  // jf_map(out0, p0, p1, p2, p3 = 1.0f, n)
+            jf::detail::kernel_args args;  // jf_map(out0, p0, p3 = 1.0f, n): the three x are one parameter
             args.push(static_cast<float*>(dout.p));
-            for (int leaf = 0; leaf < 3; ++leaf) args.push(static_cast<const float*>(dx.p));
+            args.push(static_cast<const float*>(dx.p));
             args.push(1.0f);
             args.push(n);
             const auto blocks = static_cast<unsigned>(std::clamp<std::int64_t>((n + 255) / 256, 1, 65535));

@@ -102,6 +102,32 @@ TEST_SUITE("codegen") {
             REQUIRE(values[static_cast<std::size_t>(i)] == static_cast<float>(i < n / 2 ? i + n / 2 : i));
     }
 
+    TEST_CASE("an array read several times is one kernel parameter, loaded once") {
+        jf::array<float> x = jf::arange<float>(1000), y = jf::ones<float>(1000);
+        jf::array<float, 2> g = jf::ones<float, 2>({30, 40});
+        const auto count = [](const std::string& text, const std::string& what) {
+            std::size_t found = 0;
+            for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
+            return found;
+        };
+        const auto inputs = [&](const std::string& source) { return count(source, "const float* __restrict__ p"); };
+        const std::string chain = jf::explain(jf::sin(x) * jf::exp(x) + jf::log(x + 1.0f)).source;
+        CHECK(inputs(chain) == 1);
+        CHECK(count(chain, "jf::load<E>(") == 1);  // one vector load per step
+        CHECK(inputs(jf::explain(x * y + x * y).source) == 2);
+        CHECK(inputs(jf::explain(g.transpose() * g.transpose() + 1.0f).source) == 1);  // strided
+        // Other views of the buffer keep their own.
+        CHECK(inputs(jf::explain(x(jf::range(0, 500)) + x(jf::range(500, 1000))).source) == 2);
+        CHECK(inputs(jf::explain(g + g.transpose().transpose() * 2.0f).source) == 1);  // the same view again
+        jf::array<float, 2> square = jf::ones<float, 2>({16, 16});
+        CHECK(inputs(jf::explain(square + square.transpose()).source) == 2);  // same first element and shape
+        // Reductions keep a parameter per leaf.
+        CHECK(inputs(jf::explain(jf::sum(x * x)).source) == 2);
+        // What a distinct merge compiles to is its own kernel; the unmerged one is unchanged.
+        CHECK(jf::explain(x * x).source != jf::explain(x * y).source);
+        CHECK(jf::explain(x * y).source == jf::explain(y * x).source);
+    }
+
     TEST_CASE("reductions name their kernels") {
         jf::array<double, 2> m = jf::ones<double, 2>({8, 9});
         CHECK(jf::explain(jf::sum(m)).kernel_names == std::vector<std::string>{"jf_reduce", "jf_reduce_final"});

@@ -84,7 +84,7 @@ pass_plan plan_pass(const E& e) {
         using B = std::remove_cvref_t<decltype(bound)>;
         const std::int64_t count = detail::element_count<detail::loop_rank<E::rank>>(detail::loop_shape(e.shape()));
         const detail::layout how = detail::layout_of(count, bound);
-        const auto& src = detail::source_for<detail::map_kernel<std::tuple<T>, B>>(how, 0);
+        const auto& src = detail::merged_source_for<detail::map_kernel<std::tuple<T>, B>>(how, detail::merge_leaves(bound));
         return {&src, how, detail::blocks_for(detail::work_items(src, count)), detail::bytes_of_arrays(bound), static_cast<std::uint64_t>(count) * sizeof(T)};
     }
 }

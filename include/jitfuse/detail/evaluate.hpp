@@ -159,9 +159,9 @@ void prepare_target(array<T, R>& target, const std::type_identity_t<shape_t<R>>&
 template <int R, class Outs, class Exprs>
 void observe_map_codegen(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
     if (!codegen_observed()) return;
-    const auto [src, how] = map_pass_source<R>(shape, outs, exprs);
+    const auto [src, how, merge] = map_pass_source<R>(shape, outs, exprs);
     observe_generated(*src);
-    check_arguments(map_arguments<R>(shape, outs, exprs, how), src->kernels[0]);
+    check_arguments(map_arguments<R>(shape, outs, exprs, how, merge), src->kernels[0]);
 }
 
 /// The same for a whole reduction (its two kernels).

@@ -45,9 +45,17 @@ class device_scratch {
 /// per-block partial states are laid out at their own size inside slots of this size.
 inline constexpr std::size_t max_reduction_state_bytes = 16;
 
-/// The layout and kernel source of the map pass writing `outs` from `exprs` over `shape`.
+/// A map pass on the GPU: its kernel source, layout and merged leaves.
+struct map_pass {
+    const generated_source* src;
+    layout how;
+    leaf_merge merge;
+};
+
+/// The layout, merged leaves and kernel source of the map pass writing `outs` from `exprs`
+/// over `shape`.
 template <int R, class Outs, class Exprs>
-std::pair<const generated_source*, layout> map_pass_source(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
+map_pass map_pass_source(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
     const std::int64_t count = element_count<R>(shape);
     const layout how = std::apply([&](const auto&... o) {
         return std::apply([&](const auto&... e) { return layout_of(count, o..., e...); }, exprs);
@@ -55,14 +63,16 @@ std::pair<const generated_source*, layout> map_pass_source(const shape_t<R>& sha
     using kind = decltype([]<class... O, class... E>(std::type_identity<std::tuple<O...>>, std::type_identity<std::tuple<E...>>) {
         return map_kernel<std::tuple<typename std::remove_cvref_t<O>::value_type...>, std::remove_cvref_t<E>...>{};
     }(std::type_identity<Outs>{}, std::type_identity<Exprs>{}));
-    return {&source_for<kind>(how, 0), how};
+    leaf_merge merge = std::apply([](const auto&... e) { return merge_leaves(e...); }, exprs);
+    const generated_source& src = merged_source_for<kind>(how, merge);
+    return {&src, how, std::move(merge)};
 }
 
 template <int R, class Outs, class Exprs>
 void gpu_map(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, int gpu) {
     if (element_count<R>(shape) == 0) return;
-    const auto [src, how] = map_pass_source<R>(shape, outs, exprs);
-    kernel_args args = map_arguments<R>(shape, outs, exprs, how);
+    const auto [src, how, merge] = map_pass_source<R>(shape, outs, exprs);
+    kernel_args args = map_arguments<R>(shape, outs, exprs, how, merge);
     launch_pass(*src, 0, args, blocks_for(work_items(*src, element_count<R>(shape))), gpu);
 }
 

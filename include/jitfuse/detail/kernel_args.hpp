@@ -18,6 +18,7 @@
 #include "codegen.hpp"
 #include "divisor.hpp"
 #include "launch_geometry.hpp"
+#include "leaf_merge.hpp"
 #include "shape.hpp"
 #include "shift_expr.hpp"
 #include "walk.hpp"
@@ -95,28 +96,39 @@ auto kernel_pointer(const A& a) {
     return a.size() == 0 ? nullptr : a.data();
 }
 
-/// Pushes the leaves of `e` in node order, as `parameters` (codegen.cpp) prints them; `R` is
-/// the loop rank, strides follow each indexed leaf when `strided`.
+/// Pushes the leaves of `e` in node order, as `parameters` (codegen.cpp) prints them, except
+/// the array leaves `merge` merged into earlier ones; `leaf` numbers the leaves across the
+/// expressions of a pass. `R` is the loop rank, strides follow each indexed leaf when `strided`.
 template <int R, expression E>
-void push_leaves(kernel_args& args, const E& e, bool strided) {
+void push_leaves(kernel_args& args, const E& e, bool strided, const leaf_merge& merge, int& leaf) {
     visit_postorder(e, [&](const auto& node) {
         using N = std::remove_cvref_t<decltype(node)>;
         if constexpr (is_array_v<N>) {
+            if (merge.merged(leaf++)) return;
             args.push(static_cast<const typename N::value_type*>(kernel_pointer(node)));
             if (strided) args.push(loop_strides<R>(node.shape(), node.strides()));
         } else if constexpr (generated_leaf<N>) {
+            ++leaf;
             args.push(node.seed);
             if (strided) args.push(loop_strides<R>(node.shape(), node.strides()));
         } else if constexpr (is_shift_v<N>) {
+            ++leaf;
             device_shift_args<N::rank, typename N::value_type> s{};
             std::copy(node.offset.begin(), node.offset.end(), s.offset);
             std::copy(node.extent.begin(), node.extent.end(), s.extent);
             s.fill = node.fill;
             args.push(s);
         } else if constexpr (is_scalar_expr_v<N>) {
+            ++leaf;
             args.push(node.value);
         }
     });
+}
+/// The same with every leaf taking its own parameter.
+template <int R, expression E>
+void push_leaves(kernel_args& args, const E& e, bool strided) {
+    int leaf = 0;
+    push_leaves<R>(args, e, strided, leaf_merge{}, leaf);
 }
 
 /// The loop's shape (strided layouts) and its element count `n`, which end every parameter list.
@@ -126,9 +138,11 @@ void push_loop(kernel_args& args, const shape_t<R>& shape, std::int64_t n, bool 
     args.push(n);
 }
 
-/// The arguments of `jf_map` writing `outs` (arrays) from `exprs` over `shape`.
+/// The arguments of `jf_map` writing `outs` (arrays) from `exprs` over `shape`, its leaves
+/// merged as `merge` says.
 template <int R, class Outs, class Exprs>
-kernel_args map_arguments(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, layout how) {
+kernel_args map_arguments(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, layout how,
+                          const leaf_merge& merge = {}) {
     constexpr int LR = R > 0 ? R : 1;
     const bool strided = how == layout::strided;
     kernel_args args;
@@ -139,7 +153,8 @@ kernel_args map_arguments(const shape_t<R>& shape, const Outs& outs, const Exprs
         };
         (push_output(o), ...);
     }, outs);
-    std::apply([&](const auto&... e) { (push_leaves<LR>(args, e, strided), ...); }, exprs);
+    int leaf = 0;
+    std::apply([&](const auto&... e) { (push_leaves<LR>(args, e, strided, merge, leaf), ...); }, exprs);
     push_loop<R>(args, shape, element_count<R>(shape), strided);
     return args;
 }

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include "codegen.hpp"
 #include "kernel_ir.hpp"
 #include "launch_geometry.hpp"
+#include "leaf_merge.hpp"
 #include "walk.hpp"
 
 namespace jitfuse::detail {
@@ -170,6 +172,26 @@ template <class Kind, class... Args>
 const generated_source& source_for(layout how, int variant, Args... args) {
     static source_slots slots;
     return slots.get(how, variant, [&] { return Kind::describe(args...); });
+}
+
+/// The sources of one description kind whose array leaves are merged (leaf_merge.hpp), one
+/// per layout and merge, each generated on first use.
+class merged_source_slots {
+  public:
+    const generated_source& get(layout how, const leaf_merge& merge, callback_ref<kernel_ir()> describe);
+
+  private:
+    std::mutex mutex_;
+    std::map<std::pair<layout, std::vector<int>>, generated_source> sources_;
+};
+
+/// The generated source for description `Kind` in layout `how` with the leaves `merge`
+/// merged (the one source_for gives when none are).
+template <class Kind>
+const generated_source& merged_source_for(layout how, const leaf_merge& merge) {
+    if (!merge.any()) return source_for<Kind>(how, 0);
+    static merged_source_slots slots;
+    return slots.get(how, merge, [] { return Kind::describe(); });
 }
 
 }  // namespace jitfuse::detail

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+/// \file Array leaves of a GPU pass that are one view, read through one kernel parameter. The
+/// expression's type cannot tell that the three leaves of `sin(x) * exp(x) + log(x + 1)` are
+/// one array; the pass can, before it picks its kernel source, which is generated at run time
+/// anyway: the kernel then takes one pointer and loads each element once, and NVVM computes
+/// what depends on it alone once too. Reductions and scans keep a parameter per leaf.
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "kernel_ir.hpp"
+#include "walk.hpp"
+
+namespace jitfuse::detail {
+
+/// For every leaf of a pass (numbered as add_to_ir numbers them: arrays, scalars, random
+/// leaves and shifts in postorder, expression after expression), the leaf whose parameter it
+/// reads: itself, or an earlier array leaf of the same type with the same data, shape and strides.
+class leaf_merge {
+  public:
+    /// Numbers the next leaf; an array leaf is compared with the earlier ones.
+    template <class N>
+    void add(const N& node) {
+        const int k = static_cast<int>(reads_.size());
+        reads_.push_back(k);
+        if constexpr (is_array_v<N> && N::rank <= max_rank) {
+            view mine{k, dtype_of<typename N::value_type>, N::rank, node.data(), {}, {}};
+            std::ranges::copy(node.shape(), mine.shape.begin());
+            std::ranges::copy(node.strides(), mine.strides.begin());
+            for (const view& v : views_)
+                if (v.same_as(mine)) {
+                    reads_.back() = v.leaf;
+                    merged_ = true;
+                    return;
+                }
+            views_.push_back(mine);
+        }
+    }
+    /// Does any leaf read another's parameter?
+    bool any() const noexcept { return merged_; }
+    /// Does leaf `k` read another's parameter (and so take none of its own)?
+    bool merged(int k) const noexcept { return merged_ && reads_[static_cast<std::size_t>(k)] != k; }
+    /// The description `ir` with each merged array leaf reading its parameter's leaf.
+    void apply(kernel_ir& ir) const;
+    /// What distinguishes the kernel sources of one description: the leaf each leaf reads.
+    const std::vector<int>& reads() const noexcept { return reads_; }
+
+  private:
+    static constexpr int max_rank = 8;  // arrays of more axes are never merged
+    struct view {
+        int leaf;
+        dtype type;
+        int rank;
+        const void* data;
+        std::array<std::int64_t, max_rank> shape, strides;
+        bool same_as(const view& o) const {
+            return type == o.type && rank == o.rank && data == o.data && shape == o.shape && strides == o.strides;
+        }
+    };
+    std::vector<int> reads_;
+    std::vector<view> views_;
+    bool merged_ = false;
+};
+
+/// The leaves of the pass computing `es`, merged where they are one view.
+template <class... Es>
+leaf_merge merge_leaves(const Es&... es) {
+    leaf_merge merge;
+    const auto visit = [&](const auto& node) {
+        using N = std::remove_cvref_t<decltype(node)>;
+        if constexpr (is_array_v<N> || is_scalar_expr_v<N> || generated_leaf<N> || is_shift_v<N>) merge.add(node);
+    };
+    (visit_postorder(es, visit), ...);
+    return merge;
+}
+
+}  // namespace jitfuse::detail
