@@ -3,8 +3,8 @@
 /// \file Array leaves of a GPU pass that are one view, read through one kernel parameter. The
 /// expression's type cannot tell that the three leaves of `sin(x) * exp(x) + log(x + 1)` are
 /// one array; the pass can, before it picks its kernel source, which is generated at run time
-/// anyway: the kernel then takes one pointer and loads each element once, and NVVM computes
-/// what depends on it alone once too. Reductions and scans keep a parameter per leaf.
+/// anyway: the kernel then takes one pointer and loads each element once (the chain's PTX: 6
+/// global loads -> 2, vector step and tail). Reductions and scans keep a parameter per leaf.
 
 #include <algorithm>
 #include <array>
