@@ -11,11 +11,11 @@ const generated_source& source_slots::get(layout how, int variant, callback_ref<
 
 const generated_source& merged_source_slots::get(layout how, const leaf_merge& merge, callback_ref<kernel_ir()> describe) {
     const std::lock_guard lock(mutex_);
-    auto key = std::pair{how, merge.reads()};
-    if (const auto found = sources_.find(key); found != sources_.end()) return found->second;
+    auto& sources = sources_[static_cast<int>(how)];
+    if (const auto found = sources.find(merge.reads()); found != sources.end()) return found->second;
     kernel_ir ir = describe();
     merge.apply(ir);
-    return sources_.emplace(std::move(key), generate_cuda(ir, how)).first->second;
+    return sources.emplace(merge.reads(), generate_cuda(ir, how)).first->second;
 }
 
 void leaf_merge::apply(kernel_ir& ir) const {

@@ -101,8 +101,7 @@ std::uint64_t bytes_of_arrays(const E& e, distinct_views& seen) {
     std::uint64_t bytes = 0;
     for_each_array(e, [&](const auto& a) {
         using V = typename std::remove_cvref_t<decltype(a)>::value_type;
-        if (seen.first_sight(a.data(), sizeof(V), a.shape(), a.strides()))
-            bytes += static_cast<std::uint64_t>(a.size()) * sizeof(V);
+        if (seen.earlier(a) < 0) bytes += static_cast<std::uint64_t>(a.size()) * sizeof(V);
     });
     return bytes;
 }
@@ -110,6 +109,12 @@ template <expression E>
 std::uint64_t bytes_of_arrays(const E& e) {
     distinct_views seen;
     return bytes_of_arrays(e, seen);
+}
+
+/// Are `a` and `b` one view: the same first element, shape and strides?
+template <class T, int R>
+bool same_view(const array<T, R>& a, const array<T, R>& b) {
+    return a.data() == b.data() && a.shape() == b.shape() && a.strides() == b.strides();
 }
 
 /// Does `e` read the target's buffer through a view other than the target itself (or through
@@ -123,7 +128,7 @@ bool reads_through_other_view(const array<T, R>& target, const E& e) {
     for_each_array(e, [&](const auto& a) {
         if (a.buffer() != target.buffer()) return;
         if constexpr (std::is_same_v<std::remove_cvref_t<decltype(a)>, array<T, R>>)
-            found = found || a.data() != target.data() || a.shape() != target.shape() || a.strides() != target.strides();
+            found = found || !same_view(a, target);
         else found = true;
     });
     return found;
@@ -289,9 +294,7 @@ template <class T, int R, class E>
 void assign(array<T, R>& target, const E& e) {
     static_assert(E::rank == R, "jitfuse: the expression's rank differs from the array's rank");
     if constexpr (std::is_same_v<E, array<T, R>>)  // `b = a` where b is a's very view: nothing to write
-        if (!target.empty() && target.data() == e.data() && target.shape() == e.shape() &&
-            target.strides() == e.strides())
-            return;
+        if (!target.empty() && same_view(target, e)) return;
     if (!assign_by_row_blocks(target, e)) assign_whole(target, e);
 }
 

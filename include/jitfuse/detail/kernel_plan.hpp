@@ -182,7 +182,7 @@ class merged_source_slots {
 
   private:
     std::mutex mutex_;
-    std::map<std::pair<layout, std::vector<int>>, generated_source> sources_;
+    std::map<std::vector<int>, generated_source> sources_[3];  // per layout, by leaf_merge::reads()
 };
 
 /// The generated source for description `Kind` in layout `how` with the leaves `merge`

@@ -6,12 +6,11 @@
 /// anyway: the kernel then takes one pointer and loads each element once (the chain's PTX: 6
 /// global loads -> 2, vector step and tail). Reductions and scans keep a parameter per leaf.
 
-#include <algorithm>
 #include <array>
-#include <cstdint>
 #include <type_traits>
 #include <vector>
 
+#include "distinct_views.hpp"
 #include "kernel_ir.hpp"
 #include "walk.hpp"
 
@@ -27,17 +26,14 @@ class leaf_merge {
     void add(const N& node) {
         const int k = static_cast<int>(reads_.size());
         reads_.push_back(k);
-        if constexpr (is_array_v<N> && N::rank <= max_rank) {
-            view mine{k, dtype_of<typename N::value_type>, N::rank, node.data(), {}, {}};
-            std::ranges::copy(node.shape(), mine.shape.begin());
-            std::ranges::copy(node.strides(), mine.strides.begin());
-            for (const view& v : views_)
-                if (v.same_as(mine)) {
-                    reads_.back() = v.leaf;
-                    merged_ = true;
-                    return;
-                }
-            views_.push_back(mine);
+        if constexpr (is_array_v<N>) {
+            const int remembered = views_.size();
+            if (const int e = views_.earlier(node); e >= 0) {
+                reads_.back() = first_leaf_[static_cast<std::size_t>(e)];
+                merged_ = true;
+            } else if (views_.size() > remembered) {
+                first_leaf_[static_cast<std::size_t>(remembered)] = k;
+            }
         }
     }
     /// Does any leaf read another's parameter?
@@ -50,19 +46,9 @@ class leaf_merge {
     const std::vector<int>& reads() const noexcept { return reads_; }
 
   private:
-    static constexpr int max_rank = 8;  // arrays of more axes are never merged
-    struct view {
-        int leaf;
-        dtype type;
-        int rank;
-        const void* data;
-        std::array<std::int64_t, max_rank> shape, strides;
-        bool same_as(const view& o) const {
-            return type == o.type && rank == o.rank && data == o.data && shape == o.shape && strides == o.strides;
-        }
-    };
     std::vector<int> reads_;
-    std::vector<view> views_;
+    distinct_views views_;                                        // the pass's operands outlive it
+    std::array<int, distinct_views::capacity> first_leaf_{};      // of each view views_ remembers
     bool merged_ = false;
 };
 
