@@ -9,9 +9,10 @@ const generated_source& source_slots::get(layout how, int variant, callback_ref<
     return sources_[l][variant];
 }
 
-const generated_source& merged_source_slots::get(layout how, const leaf_merge& merge, callback_ref<kernel_ir()> describe) {
+const generated_source& merged_source_slots::get(layout how, int variant, const leaf_merge& merge,
+                                                 callback_ref<kernel_ir()> describe) {
     const std::lock_guard lock(mutex_);
-    auto& sources = sources_[static_cast<int>(how)];
+    auto& sources = sources_[static_cast<int>(how)][variant];
     if (const auto found = sources.find(merge.reads()); found != sources.end()) return found->second;
     kernel_ir ir = describe();
     merge.apply(ir);

@@ -121,8 +121,24 @@ TEST_SUITE("codegen") {
         CHECK(inputs(jf::explain(g + g.transpose().transpose() * 2.0f).source) == 1);  // the same view again
         jf::array<float, 2> square = jf::ones<float, 2>({16, 16});
         CHECK(inputs(jf::explain(square + square.transpose()).source) == 2);  // same first element and shape
-        // Reductions keep a parameter per leaf.
-        CHECK(inputs(jf::explain(jf::sum(x * x)).source) == 2);
+        // Every kind of pass: whole and axis reductions, scans, rolling windows.
+        CHECK(inputs(jf::explain(jf::sum(x * x)).source) == 1);
+        CHECK(count(jf::explain(jf::sum(x * x)).source, "jf::load<E>(") == 1);
+        CHECK(inputs(jf::explain(jf::sum(x * y + x)).source) == 2);
+        CHECK(inputs(jf::explain(jf::max(g * g.transpose().transpose(), 1)).source) == 1);
+        CHECK(inputs(jf::explain(jf::mean(g.transpose() - g.transpose(), 0)).source) == 1);
+        CHECK(inputs(jf::explain(jf::rolling_mean(x * x, 4)).source) == 1);
+        // A cumulative scan has two kernels (the chunks' totals, then the scan), each reading x.
+        CHECK(inputs(jf::explain(jf::cumsum(x * x + x)).source) == 2);
+        CHECK(inputs(jf::explain(jf::cumsum(x * y)).source) == 4);
+        // A reduction of a merged input and one of distinct arrays of the same types are different
+        // kernels of one expression type; the unmerged source is the one it always was.
+        CHECK(jf::explain(jf::sum(x * x)).source != jf::explain(jf::sum(x * y)).source);
+        CHECK(jf::explain(jf::sum(x * y)).source == jf::explain(jf::sum(y * x)).source);
+        // A whole and an axis reduction of one strided expression type, both merged: two kernels.
+        const auto gt = g.transpose();
+        CHECK(jf::explain(jf::sum(gt * gt)).kernel_names[0] == "jf_reduce");
+        CHECK(jf::explain(jf::sum(gt * gt, 1)).kernel_names[0] == "jf_reduce_axis");
         // What a distinct merge compiles to is its own kernel; the unmerged one is unchanged.
         CHECK(jf::explain(x * x).source != jf::explain(x * y).source);
         CHECK(jf::explain(x * y).source == jf::explain(y * x).source);

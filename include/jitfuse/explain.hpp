@@ -56,17 +56,16 @@ void compile_into_caches(const generated_source& src, std::string_view arch);
 template <class Red, class A, int OutRank>
 pass_plan plan_reduction(const reduce_expr<Red, A, OutRank>& e) {
     const auto bound = materialize_reductions(e.a, operands_device(e.a));
-    using B = std::remove_cvref_t<decltype(bound)>;
     const auto shape = loop_shape(e.a.shape());
     const std::int64_t count = element_count<loop_rank<A::rank>>(shape);
     const std::uint64_t read = bytes_of_arrays(bound);
     using V = typename reduce_expr<Red, A, OutRank>::value_type;
     if constexpr (OutRank == 0) {
-        const auto [src, how] = whole_reduction_source<Red>(bound, count);
-        return {src, how, whole_reduction_blocks(work_items(*src, count), explained_gpu()), read, sizeof(V)};
+        const pass_source pass = whole_reduction_source<Red>(bound, count);
+        return {pass.src, pass.how, whole_reduction_blocks(work_items(*pass.src, count), explained_gpu()), read, sizeof(V)};
     } else {
         const auto launch = axis_reduction_plan(bound, static_cast<int>(e.axis), explained_gpu());
-        return {&axis_reduction_source<Red, B>(), layout::strided, launch.blocks, read,
+        return {axis_reduction_source<Red>(bound).src, layout::strided, launch.blocks, read,
                 static_cast<std::uint64_t>(element_count<OutRank>(e.shape())) * sizeof(V)};
     }
 }
@@ -84,7 +83,7 @@ pass_plan plan_pass(const E& e) {
         using B = std::remove_cvref_t<decltype(bound)>;
         const std::int64_t count = detail::element_count<detail::loop_rank<E::rank>>(detail::loop_shape(e.shape()));
         const detail::layout how = detail::layout_of(count, bound);
-        const auto& src = detail::merged_source_for<detail::map_kernel<std::tuple<T>, B>>(how, detail::merge_leaves(bound));
+        const auto& src = detail::merged_source_for<detail::map_kernel<std::tuple<T>, B>>(how, 0, detail::merge_leaves(bound));
         return {&src, how, detail::blocks_for(detail::work_items(src, count)), detail::bytes_of_arrays(bound), static_cast<std::uint64_t>(count) * sizeof(T)};
     }
 }

@@ -61,7 +61,7 @@ pass_plan plan_scan(const scan_expr<Op, A>& e) {
     using V = typename scan_expr<Op, A>::value_type;
     const auto shape = e.shape();
     const int axis = static_cast<int>(e.axis);
-    const auto& src = source_for<scan_kernel<Op, std::remove_cvref_t<decltype(bound)>>>(layout::strided, 0);
+    const generated_source& src = *scan_source<Op>(bound).src;
     const std::uint64_t read = bytes_of_arrays(bound);
     const std::uint64_t written = static_cast<std::uint64_t>(element_count<A::rank>(shape)) * sizeof(V);
     if constexpr (Op::rolling) {

@@ -175,9 +175,9 @@ void observe_reduce_codegen(const A& input) {
     if (!codegen_observed()) return;
     const auto shape = loop_shape(input.shape());
     const std::int64_t count = element_count<loop_rank<A::rank>>(shape);
-    const auto [src, how] = whole_reduction_source<Red>(input, count);
+    const auto [src, how, merge] = whole_reduction_source<Red>(input, count);
     observe_generated(*src);
-    check_arguments(reduce_arguments<loop_rank<A::rank>>(nullptr, input, shape, how), src->kernels[0]);
+    check_arguments(reduce_arguments<loop_rank<A::rank>>(nullptr, input, shape, how, merge), src->kernels[0]);
     check_arguments(reduce_final_arguments(nullptr, nullptr, 1, count), src->kernels[1]);
 }
 
@@ -185,10 +185,11 @@ void observe_reduce_codegen(const A& input) {
 template <class Red, class A, class T, int R>
 void observe_axis_reduce_codegen(const A& input, const array<T, R>& target, int axis) {
     if (!codegen_observed()) return;
-    const generated_source& src = axis_reduction_source<Red, A>();
-    observe_generated(src);
-    check_arguments(axis_reduction_arguments(target, input, axis, axis_reduction_launch{1, 2, 1}, nullptr), src.kernels[0]);
-    check_arguments(axis_final_arguments<A::rank>(target, input.shape(), axis, 2, nullptr), src.kernels[1]);
+    const auto [src, how, merge] = axis_reduction_source<Red>(input);
+    observe_generated(*src);
+    check_arguments(axis_reduction_arguments(target, input, axis, axis_reduction_launch{1, 2, 1}, nullptr, merge),
+                    src->kernels[0]);
+    check_arguments(axis_final_arguments<A::rank>(target, input.shape(), axis, 2, nullptr), src->kernels[1]);
 }
 
 /// One elementwise pass: `exprs` (free of reductions) into `outs`, all of shape `shape`, on

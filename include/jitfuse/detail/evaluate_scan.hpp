@@ -25,13 +25,14 @@ namespace jitfuse::detail {
 template <class Op, class T, int R, class B>
 void observe_scan_codegen(const array<T, R>& target, const B& bound, int axis, std::int64_t window) {
     if (!codegen_observed()) return;
-    const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
-    observe_generated(src);
+    const auto [src, how, merge] = scan_source<Op>(bound);
+    observe_generated(*src);
     if constexpr (Op::rolling) {
-        check_arguments(rolling_arguments(target, bound, axis, window), src.kernels[0]);
+        check_arguments(rolling_arguments(target, bound, axis, window, merge), src->kernels[0]);
     } else {
-        check_arguments(scan_totals_arguments<R>(static_cast<T*>(nullptr), bound, target.shape(), axis, 2), src.kernels[0]);
-        check_arguments(cumulative_arguments(target, bound, axis, 2, nullptr), src.kernels[1]);
+        check_arguments(scan_totals_arguments<R>(static_cast<T*>(nullptr), bound, target.shape(), axis, 2, merge),
+                        src->kernels[0]);
+        check_arguments(cumulative_arguments(target, bound, axis, 2, nullptr, merge), src->kernels[1]);
     }
 }
 

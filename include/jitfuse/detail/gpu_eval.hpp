@@ -45,17 +45,10 @@ class device_scratch {
 /// per-block partial states are laid out at their own size inside slots of this size.
 inline constexpr std::size_t max_reduction_state_bytes = 16;
 
-/// A map pass on the GPU: its kernel source, layout and merged leaves.
-struct map_pass {
-    const generated_source* src;
-    layout how;
-    leaf_merge merge;
-};
-
 /// The layout, merged leaves and kernel source of the map pass writing `outs` from `exprs`
 /// over `shape`.
 template <int R, class Outs, class Exprs>
-map_pass map_pass_source(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
+pass_source map_pass_source(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs) {
     const std::int64_t count = element_count<R>(shape);
     const layout how = std::apply([&](const auto&... o) {
         return std::apply([&](const auto&... e) { return layout_of(count, o..., e...); }, exprs);
@@ -64,7 +57,7 @@ map_pass map_pass_source(const shape_t<R>& shape, const Outs& outs, const Exprs&
         return map_kernel<std::tuple<typename std::remove_cvref_t<O>::value_type...>, std::remove_cvref_t<E>...>{};
     }(std::type_identity<Outs>{}, std::type_identity<Exprs>{}));
     leaf_merge merge = std::apply([](const auto&... e) { return merge_leaves(e...); }, exprs);
-    const generated_source& src = merged_source_for<kind>(how, merge);
+    const generated_source& src = merged_source_for<kind>(how, 0, merge);
     return {&src, how, std::move(merge)};
 }
 
@@ -81,10 +74,10 @@ void gpu_map(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, int 
 template <class Red, int R, class A>
 void gpu_reduce_all(const A& input, const shape_t<R>& shape, void* out, int gpu) {
     const std::int64_t count = element_count<R>(shape);
-    const auto [src, how] = whole_reduction_source<Red>(input, count);
+    const auto [src, how, merge] = whole_reduction_source<Red>(input, count);
     const std::int64_t blocks = whole_reduction_blocks(work_items(*src, count), geometry_of(*src, 0, gpu));
     const device_scratch partial(static_cast<std::size_t>(blocks) * max_reduction_state_bytes, gpu);
-    kernel_args first = reduce_arguments<R>(partial.get(), input, shape, how);
+    kernel_args first = reduce_arguments<R>(partial.get(), input, shape, how, merge);
     launch_pass(*src, 0, first, blocks, gpu);
     kernel_args final_pass = reduce_final_arguments(out, partial.get(), static_cast<int>(blocks), count);
     launch_pass(*src, 1, final_pass, 1, gpu);
@@ -128,19 +121,20 @@ std::int64_t cumulative_chunks(const shape_t<R>& shape, int axis, gpu_geometry g
 template <class Red, class A, class T, int R>
 void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
     if (target.size() == 0) return;
-    const generated_source& src = axis_reduction_source<Red, A>();
+    const pass_source pass = axis_reduction_source<Red>(input);
+    const generated_source& src = *pass.src;
     const axis_reduction_launch launch = axis_reduction_plan(input, axis, geometry_of(src, 0, gpu));
     if (launch.chunks == 1) {
-        kernel_args args = axis_reduction_arguments(target, input, axis, launch, nullptr);
+        kernel_args args = axis_reduction_arguments(target, input, axis, launch, nullptr, pass.merge);
         launch_pass(src, 0, args, launch.blocks, gpu);
         return;
     }
     const std::int64_t items = target.size() * launch.chunks;
     const device_scratch partial(static_cast<std::size_t>(items) * max_reduction_state_bytes, gpu);
-    kernel_args first = axis_reduction_arguments(target, input, axis, launch, partial.get());
+    kernel_args first = axis_reduction_arguments(target, input, axis, launch, partial.get(), pass.merge);
     launch_pass(src, 0, first, launch.blocks, gpu);
-    kernel_args merge = axis_final_arguments<A::rank>(target, input.shape(), axis, launch.chunks, partial.get());
-    launch_pass(src, 1, merge, blocks_for(target.size()), gpu);
+    kernel_args final_pass = axis_final_arguments<A::rank>(target, input.shape(), axis, launch.chunks, partial.get());
+    launch_pass(src, 1, final_pass, blocks_for(target.size()), gpu);
 }
 
 /// A cumulative op `Op` of `input` along `axis` into `target` (of the result type). Long lines
@@ -149,17 +143,18 @@ void gpu_reduce_axis(const A& input, array<T, R>& target, int axis, int gpu) {
 template <class Op, class T, int R, class B>
 void gpu_cumulative(const B& input, array<T, R>& target, int axis, int gpu) {
     const std::int64_t lines = scan_items<false, R>(target.shape(), axis);
-    const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
+    const pass_source pass = scan_source<Op>(input);
+    const generated_source& src = *pass.src;
     const std::int64_t chunks = cumulative_chunks<R>(target.shape(), axis, geometry_of(src, 1, gpu));
     array<T, 2> carry;
     if (chunks > 1) {
         array<T, 2> totals({chunks, lines}, device::cuda(gpu));
-        kernel_args fold = scan_totals_arguments<R>(totals.data(), input, target.shape(), axis, chunks);
+        kernel_args fold = scan_totals_arguments<R>(totals.data(), input, target.shape(), axis, chunks, pass.merge);
         launch_pass(src, 0, fold, blocks_for(lines * chunks), gpu);
         array<T, 2>({chunks, lines}, device::cuda(gpu)).swap(carry);
         gpu_cumulative<Op>(totals, carry, 0, gpu);
     }
-    kernel_args args = cumulative_arguments(target, input, axis, chunks, chunks > 1 ? carry.data() : nullptr);
+    kernel_args args = cumulative_arguments(target, input, axis, chunks, chunks > 1 ? carry.data() : nullptr, pass.merge);
     launch_pass(src, 1, args, blocks_for(lines * chunks), gpu);
 }
 
@@ -169,9 +164,9 @@ template <class Op, class T, int R, class B>
 void gpu_scan(const B& input, array<T, R>& target, int axis, std::int64_t window, int gpu) {
     if (target.size() == 0) return;
     if constexpr (Op::rolling) {
-        const generated_source& src = source_for<scan_kernel<Op, B>>(layout::strided, 0);
-        kernel_args args = rolling_arguments(target, input, axis, window);
-        launch_pass(src, 0, args, blocks_for(target.size()), gpu);
+        const pass_source pass = scan_source<Op>(input);
+        kernel_args args = rolling_arguments(target, input, axis, window, pass.merge);
+        launch_pass(*pass.src, 0, args, blocks_for(target.size()), gpu);
     } else {
         gpu_cumulative<Op>(input, target, axis, gpu);
     }

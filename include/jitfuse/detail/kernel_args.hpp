@@ -124,11 +124,11 @@ void push_leaves(kernel_args& args, const E& e, bool strided, const leaf_merge& 
         }
     });
 }
-/// The same with every leaf taking its own parameter.
+/// The same for the one expression of a pass.
 template <int R, expression E>
-void push_leaves(kernel_args& args, const E& e, bool strided) {
+void push_leaves(kernel_args& args, const E& e, bool strided, const leaf_merge& merge) {
     int leaf = 0;
-    push_leaves<R>(args, e, strided, leaf_merge{}, leaf);
+    push_leaves<R>(args, e, strided, merge, leaf);
 }
 
 /// The loop's shape (strided layouts) and its element count `n`, which end every parameter list.
@@ -159,13 +159,15 @@ kernel_args map_arguments(const shape_t<R>& shape, const Outs& outs, const Exprs
     return args;
 }
 
-/// The arguments of `jf_reduce`: per-block states into `partial`, from `input` over `shape`.
+/// The arguments of `jf_reduce`: per-block states into `partial`, from `input` over `shape`,
+/// its leaves merged as `merge` says.
 template <int R, expression A>
-kernel_args reduce_arguments(void* partial, const A& input, const shape_t<R>& shape, layout how) {
+kernel_args reduce_arguments(void* partial, const A& input, const shape_t<R>& shape, layout how,
+                             const leaf_merge& merge = {}) {
     const bool strided = how == layout::strided;
     kernel_args args;
     args.push(partial);
-    push_leaves<(R > 0 ? R : 1)>(args, input, strided);
+    push_leaves<(R > 0 ? R : 1)>(args, input, strided, merge);
     push_loop<R>(args, shape, element_count<R>(shape), strided);
     return args;
 }
@@ -221,13 +223,14 @@ void push_axis_output(kernel_args& args, const array<T, OR>& out, int axis) {
 
 /// The arguments of an axis reduction (`jf_reduce_axis`, followed by its launch's share of
 /// the lines) or a scan (`jf_scan`, followed by `window`) writing `out` from `input` of shape
-/// `shape`: output pointer and strides, leaves, loop, then the lines along `axis`. `n` is the
-/// number of work items (outputs, lines or elements).
+/// `shape`: output pointer and strides, leaves (merged as `merge` says), loop, then the lines
+/// along `axis`. `n` is the number of work items (outputs, lines or elements).
 template <int R, class T, int OR, expression A>
-kernel_args axis_arguments(const array<T, OR>& out, const A& input, const shape_t<R>& shape, int axis, std::int64_t n) {
+kernel_args axis_arguments(const array<T, OR>& out, const A& input, const shape_t<R>& shape, int axis, std::int64_t n,
+                           const leaf_merge& merge) {
     kernel_args args;
     push_axis_output<R>(args, out, axis);
-    push_leaves<R>(args, input, true);
+    push_leaves<R>(args, input, true, merge);
     push_loop<R>(args, shape, n, true);
     push_lines<R>(args, shape, axis);
     return args;
@@ -237,8 +240,8 @@ kernel_args axis_arguments(const array<T, OR>& out, const A& input, const shape_
 /// shares the lines; `partial` receives a state per work item when there are several chunks.
 template <class T, int OR, expression A>
 kernel_args axis_reduction_arguments(const array<T, OR>& out, const A& input, int axis,
-                                     const axis_reduction_launch& launch, void* partial) {
-    kernel_args args = axis_arguments<A::rank>(out, input, input.shape(), axis, out.size());
+                                     const axis_reduction_launch& launch, void* partial, const leaf_merge& merge = {}) {
+    kernel_args args = axis_arguments<A::rank>(out, input, input.shape(), axis, out.size(), merge);
     args.push(launch.group);
     args.push(launch.chunks);
     args.push(partial);
@@ -268,8 +271,9 @@ std::int64_t scan_items(const shape_t<R>& shape, int axis) {
 /// The arguments of a rolling window's `jf_scan`: those of `axis_arguments` (a work item per
 /// output), then the window.
 template <class T, int R, expression A>
-kernel_args rolling_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t window) {
-    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<true, R>(out.shape(), axis));
+kernel_args rolling_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t window,
+                              const leaf_merge& merge = {}) {
+    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<true, R>(out.shape(), axis), merge);
     args.push(window);
     return args;
 }
@@ -285,8 +289,8 @@ inline void push_chunks(kernel_args& args, std::int64_t length, std::int64_t chu
 /// line), then the chunks each line is cut into and the scanned chunk totals (null with one).
 template <class T, int R, expression A>
 kernel_args cumulative_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t chunks,
-                                 std::type_identity_t<const T*> carry) {
-    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<false, R>(out.shape(), axis));
+                                 std::type_identity_t<const T*> carry, const leaf_merge& merge = {}) {
+    kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<false, R>(out.shape(), axis), merge);
     push_chunks(args, out.shape()[axis], chunks);
     args.push(carry);
     return args;
@@ -295,10 +299,11 @@ kernel_args cumulative_arguments(const array<T, R>& out, const A& input, int axi
 /// The arguments of `jf_scan_totals`: the fold of each of `chunks` runs per line of `input`
 /// (shape `shape`) along `axis` into `totals` (chunks x lines).
 template <int R, class V, expression A>
-kernel_args scan_totals_arguments(V* totals, const A& input, const shape_t<R>& shape, int axis, std::int64_t chunks) {
+kernel_args scan_totals_arguments(V* totals, const A& input, const shape_t<R>& shape, int axis, std::int64_t chunks,
+                                  const leaf_merge& merge = {}) {
     kernel_args args;
     args.push(totals);
-    push_leaves<R>(args, input, true);
+    push_leaves<R>(args, input, true, merge);
     push_loop<R>(args, shape, scan_items<false, R>(shape, axis), true);
     push_lines<R>(args, shape, axis);
     push_chunks(args, shape[axis], chunks);

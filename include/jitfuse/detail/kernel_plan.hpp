@@ -95,21 +95,6 @@ inline std::int64_t work_items(const generated_source& src, std::int64_t count) 
     return src.vector_width > 1 ? count / src.vector_width + 1 : count;
 }
 
-/// The source of a whole reduction of `input` over `count` elements, and its layout. The GPU,
-/// the codegen check and `explain` all choose it here.
-template <class Red, class A>
-std::pair<const generated_source*, layout> whole_reduction_source(const A& input, std::int64_t count) {
-    const layout how = layout_of(count, input);
-    return {&source_for<reduce_kernel<Red, A>>(how, 0, true), how};
-}
-
-/// The source of a reduction of `A` along an axis (one kernel for every axis: the launch
-/// chooses how threads share the lines, see plan_axis_reduction).
-template <class Red, class A>
-const generated_source& axis_reduction_source() {
-    return source_for<reduce_kernel<Red, A>>(layout::strided, 1, false);
-}
-
 /// Codegen-check mode (`JITFUSE_CHECK_CODEGEN`): queues `src` to be compiled for `arch`;
 /// distinct sources are compiled in batches, many kernels per NVRTC program, and the
 /// parameters of each compiled kernel are compared with those codegen recorded.
@@ -175,23 +160,56 @@ const generated_source& source_for(layout how, int variant, Args... args) {
 }
 
 /// The sources of one description kind whose array leaves are merged (leaf_merge.hpp), one
-/// per layout and merge, each generated on first use.
+/// per layout, variant and merge, each generated on first use.
 class merged_source_slots {
   public:
-    const generated_source& get(layout how, const leaf_merge& merge, callback_ref<kernel_ir()> describe);
+    const generated_source& get(layout how, int variant, const leaf_merge& merge, callback_ref<kernel_ir()> describe);
 
   private:
     std::mutex mutex_;
-    std::map<std::vector<int>, generated_source> sources_[3];  // per layout, by leaf_merge::reads()
+    // By layout and variant, then by leaf_merge::reads().
+    std::map<std::vector<int>, generated_source> sources_[3][source_slots::variants];
 };
 
-/// The generated source for description `Kind` in layout `how` with the leaves `merge`
-/// merged (the one source_for gives when none are).
-template <class Kind>
-const generated_source& merged_source_for(layout how, const leaf_merge& merge) {
-    if (!merge.any()) return source_for<Kind>(how, 0);
+/// The generated source for description `Kind` in layout `how` and `variant` with the leaves
+/// `merge` merged (the one source_for gives when none are).
+template <class Kind, class... Args>
+const generated_source& merged_source_for(layout how, int variant, const leaf_merge& merge, Args... args) {
+    if (!merge.any()) return source_for<Kind>(how, variant, args...);
     static merged_source_slots slots;
-    return slots.get(how, merge, [] { return Kind::describe(); });
+    return slots.get(how, variant, merge, [&] { return Kind::describe(args...); });
+}
+
+/// What a GPU pass launches: its kernel source, the source's layout and the array leaves it
+/// reads through one parameter (the arguments are packed to match).
+struct pass_source {
+    const generated_source* src;
+    layout how;
+    leaf_merge merge;
+};
+
+/// The source of a whole reduction of `input` over `count` elements. The GPU, the codegen
+/// check and `explain` all choose it here.
+template <class Red, class A>
+pass_source whole_reduction_source(const A& input, std::int64_t count) {
+    const layout how = layout_of(count, input);
+    leaf_merge merge = merge_leaves(input);
+    return {&merged_source_for<reduce_kernel<Red, A>>(how, 0, merge, true), how, std::move(merge)};
+}
+
+/// The source of a reduction of `input` along an axis (one kernel for every axis: the launch
+/// chooses how threads share the lines, see plan_axis_reduction).
+template <class Red, class A>
+pass_source axis_reduction_source(const A& input) {
+    leaf_merge merge = merge_leaves(input);
+    return {&merged_source_for<reduce_kernel<Red, A>>(layout::strided, 1, merge, false), layout::strided, std::move(merge)};
+}
+
+/// The source of a scan or rolling window `Op` of `input` (always strided).
+template <class Op, class A>
+pass_source scan_source(const A& input) {
+    leaf_merge merge = merge_leaves(input);
+    return {&merged_source_for<scan_kernel<Op, A>>(layout::strided, 0, merge), layout::strided, std::move(merge)};
 }
 
 }  // namespace jitfuse::detail

@@ -4,7 +4,8 @@
 /// expression's type cannot tell that the three leaves of `sin(x) * exp(x) + log(x + 1)` are
 /// one array; the pass can, before it picks its kernel source, which is generated at run time
 /// anyway: the kernel then takes one pointer and loads each element once (the chain's PTX: 6
-/// global loads -> 2, vector step and tail). Reductions and scans keep a parameter per leaf.
+/// global loads -> 2, vector step and tail). Every kind of pass does it: maps, whole and axis
+/// reductions (`sum(x * x)`), scans and rolling windows.
 
 #include <array>
 #include <type_traits>
