@@ -3,11 +3,15 @@
 // kernel form for sm_90 (skipped, with a message, where NVRTC is not installed).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <jitfuse/detail/cuda_driver.hpp>
 #include <jitfuse/detail/nvrtc.hpp>
@@ -142,6 +146,53 @@ TEST_SUITE("codegen") {
         // What a distinct merge compiles to is its own kernel; the unmerged one is unchanged.
         CHECK(jf::explain(x * x).source != jf::explain(x * y).source);
         CHECK(jf::explain(x * y).source == jf::explain(y * x).source);
+    }
+
+    TEST_CASE("reductions and scans reading one array through several leaves compute the right values") {
+        // On the default device: under JITFUSE_DEVICE=cuda (the emulated GPU in CI) the merged
+        // kernels above run. References are long-double loops over fl(x * x), the float product
+        // every device computes exactly so; a float sum of m such terms, in any order, is within
+        // m * 2^-24 of the sum of their magnitudes.
+        constexpr std::int64_t rows = 3, cols = 1031;  // odd lengths: vector steps and a tail
+        std::mt19937_64 rng(11);
+        std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+        std::vector<float> host(static_cast<std::size_t>(rows * cols));
+        for (float& v : host) v = u(rng);
+        const jf::array<float> x = jf::from_host(host);
+        const jf::array<float, 2> g = jf::from_host(host, {rows, cols});
+        const auto square = [&](std::int64_t i) { return host[static_cast<std::size_t>(i)] * host[static_cast<std::size_t>(i)]; };
+        const auto near = [](double got, long double want, long double magnitude, std::int64_t m) {
+            return std::fabs(static_cast<long double>(got) - want) <= static_cast<long double>(m) * 0x1p-24L * magnitude;
+        };
+        long double all = 0;
+        for (std::int64_t i = 0; i < rows * cols; ++i) all += square(i);
+        CHECK(near(jf::sum(x * x).item(), all, all, rows * cols));                                    // flat, vectorised
+        CHECK(near(jf::sum(g.transpose() * g.transpose()).item(), all, all, rows * cols));            // strided
+        const std::vector<float> row_sums = jf::eval(jf::sum(g * g, 1)).to_host(), column_max = jf::eval(jf::max(g * g, 0)).to_host();
+        for (std::int64_t r = 0; r < rows; ++r) {
+            long double want = 0;
+            for (std::int64_t c = 0; c < cols; ++c) want += square(r * cols + c);
+            CHECK(near(row_sums[static_cast<std::size_t>(r)], want, want, cols));
+        }
+        for (std::int64_t c = 0; c < cols; ++c) {  // a max is exact
+            float want = square(c);
+            for (std::int64_t r = 1; r < rows; ++r) want = std::max(want, square(r * cols + c));
+            CHECK(column_max[static_cast<std::size_t>(c)] == want);
+        }
+        // cumsum(x * x): prefix k sums k + 1 terms; rolling_mean(x * x, 5): 5 terms, divided by 5.
+        const std::vector<float> prefix = jf::eval(jf::cumsum(x * x)).to_host(), rolled = jf::eval(jf::rolling_mean(x * x, 5)).to_host();
+        long double running = 0;
+        for (std::int64_t k = 0; k < rows * cols; ++k) {
+            running += square(k);
+            CHECK(near(prefix[static_cast<std::size_t>(k)], running, running, k + 1));
+            if (k < 4) {
+                CHECK(std::isnan(rolled[static_cast<std::size_t>(k)]));
+                continue;
+            }
+            long double window = 0;
+            for (std::int64_t j = k - 4; j <= k; ++j) window += square(j);
+            CHECK(near(rolled[static_cast<std::size_t>(k)], window / 5, window / 5, 6));  // 4 adds and a divide
+        }
     }
 
     TEST_CASE("reductions name their kernels") {
