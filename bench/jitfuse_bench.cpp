@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -163,26 +164,51 @@ double elapsed_ms(clock_type::time_point t0) {
     return std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
 }
 
-/// Per-call milliseconds of `fn`, `repeats` times. Calls are batched until a repeat lasts
-/// `min_ms`, so that microsecond calls are measured above the clock's resolution: the batch
-/// doubles until the faster of two tries lasts that long (a call stalled by the scheduler
-/// does not set the batch). `finish` ends each batch, timed (waiting for a GPU: its launches
-/// are asynchronous, so they overlap as in a program that queues pass after pass).
-std::pair<std::vector<double>, int> time_calls(const std::function<void()>& fn, int repeats, double min_ms,
-                                               const std::function<void()>& finish = [] {}) {
-    fn();  // warm up: page faults, thread start-up, kernel planning and compiling
-    finish();
-    const auto batch = [&](int calls) {
+/// The per-call milliseconds of one function over the rounds, and how many calls a batch made.
+struct timing {
+    std::vector<double> ms;
+    int calls = 1;
+};
+
+/// How long the host rests before each timed batch: a runtime whose idle workers poll (OpenMP's
+/// spin for milliseconds by default, jitfuse's pool for 200 us) would otherwise take cores
+/// from the batch of the function timed after it.
+constexpr auto settle = std::chrono::milliseconds(20);
+
+/// Per-call milliseconds of each of `fns`, `repeats` rounds; each round times one batch of
+/// every function in turn, so that the slow seconds of a shared host fall on all of them
+/// alike instead of on whichever ran then. Before its batch a function rests (`settle`) and
+/// makes one untimed call, which wakes its threads and brings its data back into the cache
+/// that the function before it used. Calls are batched until a batch lasts `min_ms`, so
+/// that microsecond calls are measured above the clock's resolution: the batch doubles until
+/// the faster of two tries lasts that long (a call stalled by the scheduler does not set the
+/// batch). `finish` ends each call and batch (waiting for a GPU: its launches are
+/// asynchronous, so they overlap as in a program that queues pass after pass).
+std::vector<timing> time_interleaved(const std::vector<std::function<void()>>& fns, int repeats, double min_ms,
+                                     const std::function<void()>& finish = [] {}) {
+    const auto untimed = [&](const std::function<void()>& fn) {
+        fn();
+        finish();
+    };
+    const auto batch = [&](const std::function<void()>& fn, int calls) {
         const auto t0 = clock_type::now();
         for (int c = 0; c < calls; ++c) fn();
         finish();
         return elapsed_ms(t0);
     };
-    int calls = 1;
-    while (calls < 1'000'000 && std::min(batch(calls), batch(calls)) < min_ms) calls *= 2;
-    std::vector<double> out;
-    for (int r = 0; r < repeats; ++r) out.push_back(batch(calls) / calls);
-    return {out, calls};
+    std::vector<timing> out(fns.size());
+    for (std::size_t f = 0; f < fns.size(); ++f) {
+        untimed(fns[f]);  // page faults, thread start-up, kernel planning and compiling
+        int& calls = out[f].calls;
+        while (calls < 1'000'000 && std::min(batch(fns[f], calls), batch(fns[f], calls)) < min_ms) calls *= 2;
+    }
+    for (int r = 0; r < repeats; ++r)
+        for (std::size_t f = 0; f < fns.size(); ++f) {
+            std::this_thread::sleep_for(settle);
+            untimed(fns[f]);
+            out[f].ms.push_back(batch(fns[f], out[f].calls) / out[f].calls);
+        }
+    return out;
 }
 
 std::string run_command(const std::string& cmd) {
@@ -229,13 +255,17 @@ public:
         bench::prepared p = w.prepare(elements);
         std::int64_t n = 1;
         for (const auto extent : p.shape) n *= extent;
+        std::vector<std::function<void()>> runs;
+        for (const auto& v : p.variants) runs.push_back(v.run);
+        std::vector<timing> times = time_interleaved(runs, opt_.repeats, min_ms);
         std::optional<double> reference;
-        for (const auto& v : p.variants) {
-            auto [ms, calls] = time_calls(v.run, opt_.repeats, min_ms);
+        for (std::size_t i = 0; i < p.variants.size(); ++i) {
+            const bench::variant& v = p.variants[i];
+            v.run();  // the variants share their output: each is checked right after a call of its own
             const double digest = p.digest();
             if (!reference) reference = digest;
-            results_.push_back({section, w.name, v.name, v.kind, "jitfuse-bench", "cpu", n, p.shape,
-                                w.bytes_per_element * double(n), calls, std::move(ms), agreement(digest, *reference, w.tolerance)});
+            results_.push_back({section, w.name, v.name, v.kind, "jitfuse-bench", "cpu", n, p.shape, w.bytes_per_element * double(n),
+                                times[i].calls, std::move(times[i].ms), agreement(digest, *reference, w.tolerance)});
         }
         specs_.push_back({section, w.name, n, p.shape, p.params, min_ms, reference.value_or(0), w.tolerance});
 #ifdef JITFUSE_BENCH_CUDA
@@ -258,11 +288,18 @@ public:
             const bench::prepared p = w.prepare(elements);
             std::int64_t n = 1;
             for (const auto extent : p.shape) n *= extent;
-            for (const auto& v : p.variants) {
-                if (v.kind == "baseline") continue;
-                auto [ms, calls] = time_calls(v.run, opt_.repeats, min_ms, [] { jf::synchronize(); });
-                results_.push_back({section, w.name, v.name + " @cuda", v.kind, "jitfuse-bench", "cuda", n, p.shape,
-                                    w.bytes_per_element * double(n), calls, std::move(ms),
+            std::vector<const bench::variant*> timed;
+            std::vector<std::function<void()>> runs;
+            for (const auto& v : p.variants)
+                if (v.kind != "baseline") {
+                    timed.push_back(&v);
+                    runs.push_back(v.run);
+                }
+            std::vector<timing> times = time_interleaved(runs, opt_.repeats, min_ms, [] { jf::synchronize(); });
+            for (std::size_t i = 0; i < timed.size(); ++i) {
+                timed[i]->run();
+                results_.push_back({section, w.name, timed[i]->name + " @cuda", timed[i]->kind, "jitfuse-bench", "cuda", n,
+                                    p.shape, w.bytes_per_element * double(n), times[i].calls, std::move(times[i].ms),
                                     agreement(p.digest(), reference, w.tolerance)});
             }
         } catch (...) {
