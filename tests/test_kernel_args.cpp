@@ -50,7 +50,8 @@ TEST_SUITE("kernel arguments") {
         const auto e = x.transpose() * 2.0f + row;  // (4, 3) from a transposed view and a broadcast row
         const auto& src = *jd::plan_pass(e).src;
         REQUIRE(jd::layout_of(12, out, e) == jd::layout::strided);
-        jd::kernel_args args = jd::map_arguments<2>(out.shape(), std::tie(out), std::tie(e), jd::layout::strided);
+        jd::kernel_args args =
+            jd::map_arguments<2>(out.shape(), std::tie(out), std::tie(e), jd::layout::strided, jd::merge_leaves(e));
         jd::check_arguments(args, src.kernels.at(0));
         CHECK(argument<float*>(args, 0) == out.data());
         CHECK(dims<2>(args, 1) == std::vector<std::int64_t>{3, 1});
@@ -68,7 +69,8 @@ TEST_SUITE("kernel arguments") {
         const auto e = jf::shift(g, {-1, 9}, jf::boundary::constant(-3.0)) + jf::random::uniform<double, 2>({5, 7}, 42);
         jf::array<double, 2> out({5, 7});
         const auto& src = *jd::plan_pass(e).src;
-        jd::kernel_args args = jd::map_arguments<2>(out.shape(), std::tie(out), std::tie(e), jd::layout::strided);
+        jd::kernel_args args =
+            jd::map_arguments<2>(out.shape(), std::tie(out), std::tie(e), jd::layout::strided, jd::merge_leaves(e));
         jd::check_arguments(args, src.kernels.at(0));
         const auto s = argument<jd::device_shift_args<2, double>>(args, 4);
         CHECK(s.offset[0] == -1);
@@ -84,7 +86,8 @@ TEST_SUITE("kernel arguments") {
         jf::array<int, 3> x = jf::zeros<int, 3>({2, 3, 4});
         jf::array<std::int64_t, 2> out({2, 4});
         const auto& src = *jd::plan_pass(jf::sum(x, 1)).src;
-        jd::kernel_args args = jd::axis_reduction_arguments(out, x, 1, jd::axis_reduction_launch{4, 3, 1}, nullptr);
+        jd::kernel_args args =
+            jd::axis_reduction_arguments(out, x, 1, jd::axis_reduction_launch{4, 3, 1}, nullptr, jd::merge_leaves(x));
         jd::check_arguments(args, src.kernels.at(0));
         CHECK(dims<3>(args, 1) == std::vector<std::int64_t>{4, 0, 1});
         CHECK(extents<3>(args, 6) == std::vector<std::int64_t>{2, 1, 4});  // outer: the lines along axis 1
@@ -107,9 +110,10 @@ TEST_SUITE("kernel arguments") {
         jf::array<float, 2> out({301, 5});
         const auto& src = *jd::plan_pass(jf::cumsum(x, 0)).src;
         REQUIRE(src.kernels.size() == 2);
-        jd::kernel_args totals = jd::scan_totals_arguments<2>(static_cast<float*>(nullptr), x, x.shape(), 0, 3);
+        jd::kernel_args totals =
+            jd::scan_totals_arguments<2>(static_cast<float*>(nullptr), x, x.shape(), 0, 3, jd::merge_leaves(x));
         jd::check_arguments(totals, src.kernels.at(0));
-        jd::kernel_args scan = jd::cumulative_arguments(out, x, 0, 3, nullptr);
+        jd::kernel_args scan = jd::cumulative_arguments(out, x, 0, 3, nullptr, jd::merge_leaves(x));
         jd::check_arguments(scan, src.kernels.at(1));
         CHECK(extents<2>(scan, 4) == std::vector<std::int64_t>{301, 5});  // the loop
         CHECK(argument<std::int64_t>(scan, 5) == 5);                        // lines
@@ -124,7 +128,8 @@ TEST_SUITE("kernel arguments") {
         jf::array<float> out(8);
         const auto e = x + 1.0f;
         const auto& kernel = jd::plan_pass(e).src->kernels.at(0);
-        jd::kernel_args good = jd::map_arguments<1>(out.shape(), std::tie(out), std::tie(e), jd::layout::flat);
+        jd::kernel_args good =
+            jd::map_arguments<1>(out.shape(), std::tie(out), std::tie(e), jd::layout::flat, jd::merge_leaves(e));
         CHECK_NOTHROW(jd::check_arguments(good, kernel));
 
         jd::kernel_args short_list;

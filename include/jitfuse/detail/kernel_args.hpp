@@ -142,7 +142,7 @@ void push_loop(kernel_args& args, const shape_t<R>& shape, std::int64_t n, bool 
 /// merged as `merge` says.
 template <int R, class Outs, class Exprs>
 kernel_args map_arguments(const shape_t<R>& shape, const Outs& outs, const Exprs& exprs, layout how,
-                          const leaf_merge& merge = {}) {
+                          const leaf_merge& merge) {
     constexpr int LR = R > 0 ? R : 1;
     const bool strided = how == layout::strided;
     kernel_args args;
@@ -163,7 +163,7 @@ kernel_args map_arguments(const shape_t<R>& shape, const Outs& outs, const Exprs
 /// its leaves merged as `merge` says.
 template <int R, expression A>
 kernel_args reduce_arguments(void* partial, const A& input, const shape_t<R>& shape, layout how,
-                             const leaf_merge& merge = {}) {
+                             const leaf_merge& merge) {
     const bool strided = how == layout::strided;
     kernel_args args;
     args.push(partial);
@@ -240,7 +240,7 @@ kernel_args axis_arguments(const array<T, OR>& out, const A& input, const shape_
 /// shares the lines; `partial` receives a state per work item when there are several chunks.
 template <class T, int OR, expression A>
 kernel_args axis_reduction_arguments(const array<T, OR>& out, const A& input, int axis,
-                                     const axis_reduction_launch& launch, void* partial, const leaf_merge& merge = {}) {
+                                     const axis_reduction_launch& launch, void* partial, const leaf_merge& merge) {
     kernel_args args = axis_arguments<A::rank>(out, input, input.shape(), axis, out.size(), merge);
     args.push(launch.group);
     args.push(launch.chunks);
@@ -272,7 +272,7 @@ std::int64_t scan_items(const shape_t<R>& shape, int axis) {
 /// output), then the window.
 template <class T, int R, expression A>
 kernel_args rolling_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t window,
-                              const leaf_merge& merge = {}) {
+                              const leaf_merge& merge) {
     kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<true, R>(out.shape(), axis), merge);
     args.push(window);
     return args;
@@ -289,7 +289,7 @@ inline void push_chunks(kernel_args& args, std::int64_t length, std::int64_t chu
 /// line), then the chunks each line is cut into and the scanned chunk totals (null with one).
 template <class T, int R, expression A>
 kernel_args cumulative_arguments(const array<T, R>& out, const A& input, int axis, std::int64_t chunks,
-                                 std::type_identity_t<const T*> carry, const leaf_merge& merge = {}) {
+                                 std::type_identity_t<const T*> carry, const leaf_merge& merge) {
     kernel_args args = axis_arguments<R>(out, input, out.shape(), axis, scan_items<false, R>(out.shape(), axis), merge);
     push_chunks(args, out.shape()[axis], chunks);
     args.push(carry);
@@ -300,7 +300,7 @@ kernel_args cumulative_arguments(const array<T, R>& out, const A& input, int axi
 /// (shape `shape`) along `axis` into `totals` (chunks x lines).
 template <int R, class V, expression A>
 kernel_args scan_totals_arguments(V* totals, const A& input, const shape_t<R>& shape, int axis, std::int64_t chunks,
-                                  const leaf_merge& merge = {}) {
+                                  const leaf_merge& merge) {
     kernel_args args;
     args.push(totals);
     push_leaves<R>(args, input, true, merge);
