@@ -14,12 +14,14 @@
 #include <jitfuse/cpu/kernels.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <random>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "exact_lines.hpp"
@@ -118,6 +120,56 @@ void check_roll_kernels() {
     }
 }
 
+/// A quiet NaN of the given payload and sign: a lane that kept another NaN than its first shows.
+template <class V>
+V nan_with(std::uint32_t payload, bool negative) {
+    using bits = std::conditional_t<sizeof(V) == 4, std::uint32_t, std::uint64_t>;
+    const V nan = std::numeric_limits<V>::quiet_NaN();
+    const bits sign = bits{negative} << (8 * sizeof(V) - 1);
+    return std::bit_cast<V>(static_cast<bits>(std::bit_cast<bits>(nan) | payload | sign));
+}
+
+/// Floating min and max fold each chunk with one vector min or max per register of lanes and
+/// fold it again with Red::step where it holds a NaN (ordered_fold). On every instruction set
+/// this CPU has, each lane must end as a plain loop over its values (value i in lane i % 16)
+/// leaves it: the first NaN it met, payload and sign, and of +0 and -0 the one met first. The
+/// values are few (0, -0, +-1, +-inf), so ties are many; NaNs sit in no chunk, in one of several
+/// chunks, in the tail, or in the lanes the fold starts from.
+template <class Red, class V>
+void check_extreme_lanes() {
+    namespace cpu = jitfuse::cpu;
+    constexpr bool is_max = std::is_same_v<Red, jitfuse::detail::max_reducer>;
+    constexpr V inf = std::numeric_limits<V>::infinity();
+    const V pool[] = {V(0), -V(0), V(1), V(-1), inf, -inf};
+    std::mt19937_64 rng(43);
+    for (const std::int64_t n : {0, 5, 16, 4096, 4096 + 3 * 16 + 7, 3 * 4096 + 100})
+        for (int nans = 0; nans < 4; ++nans) {
+            std::vector<V> v(static_cast<std::size_t>(n)), start(cpu::lane_count, Red::template identity<V>());
+            for (V& x : v) x = pool[rng() % std::size(pool)];
+            for (int k = 0; k < nans && n > 0; ++k) v[rng() % v.size()] = nan_with<V>(k + 1, k % 2 == 1);
+            if (nans == 3) {  // the lanes of an earlier call: a NaN and values
+                for (V& s : start) s = pool[rng() % std::size(pool)];
+                start[5] = nan_with<V>(9, false);
+            }
+            std::vector<V> want = start;
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                V& s = want[i % cpu::lane_count];
+                if (s == s && (v[i] != v[i] || (is_max ? s < v[i] : v[i] < s))) s = v[i];
+            }
+            const auto fold = [&](auto isa) {
+                std::vector<V> lanes = start;
+                cpu::fold_loop<isa(), Red, V>::lanes(lanes.data(), v.data(), n, 0);
+                return std::memcmp(lanes.data(), want.data(), want.size() * sizeof(V)) == 0;
+            };
+            INFO(Red::name << " of " << n << " " << sizeof(V) << "-byte values, " << nans << " NaNs");
+            CHECK(fold(std::integral_constant<int, 0>{}));
+#if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+            if (cpu::kernel_isa() >= 2) CHECK(fold(std::integral_constant<int, 2>{}));
+            if (cpu::kernel_isa() >= 3) CHECK(fold(std::integral_constant<int, 3>{}));
+#endif
+        }
+}
+
 }  // namespace
 
 TEST_SUITE("cpu loops") {
@@ -175,5 +227,12 @@ TEST_SUITE("cpu loops") {
         // instruction set, and every build must fold as the baseline does, NaN and Inf too.
         check_roll_kernels<float>();
         check_roll_kernels<double>();
+    }
+
+    TEST_CASE("min and max lanes: every instruction set keeps the first NaN and the first of +-0") {
+        check_extreme_lanes<jitfuse::detail::max_reducer, float>();
+        check_extreme_lanes<jitfuse::detail::min_reducer, float>();
+        check_extreme_lanes<jitfuse::detail::max_reducer, double>();
+        check_extreme_lanes<jitfuse::detail::min_reducer, double>();
     }
 }

@@ -20,6 +20,7 @@
 #define JITFUSE_SANITIZED 0
 #endif
 
+#include "jitfuse/cpu/fold_values.hpp"
 #include "jitfuse/cpu/kernels.hpp"
 #include "jitfuse/detail/reducers.hpp"
 #include "jitfuse/detail/scan_expr.hpp"
@@ -63,6 +64,21 @@ void stream_aligned(char* o, const char* i, std::int64_t bytes, Store store) {
     std::memcpy(o + k, i + k, static_cast<std::size_t>(bytes - k));
 }
 
+#if defined(__AVX512F__)
+constexpr std::size_t vector_bytes = 64;
+#elif defined(__AVX__)
+constexpr std::size_t vector_bytes = 32;
+#else
+constexpr std::size_t vector_bytes = 16;
+#endif
+
+/// A tile's values as fold_values reads them.
+template <class T>
+struct tile_values {
+    const T* v;
+    T at(std::int64_t i) const { return v[i]; }
+};
+
 }  // namespace
 
 template <int Isa>
@@ -91,13 +107,7 @@ template struct stream_loop<JITFUSE_ISA>;
 
 template <int Isa, class Red, class T>
 void fold_loop<Isa, Red, T>::lanes(state* lane, const T* v, std::int64_t n, std::int64_t first) {
-    state acc[lane_count];  // a local copy the compiler can keep in registers
-    std::copy(lane, lane + lane_count, acc);
-    std::int64_t i = 0;
-    for (; i + lane_count <= n; i += lane_count)
-        for (int l = 0; l < lane_count; ++l) Red::template step<T>(acc[l], v[i + l], first + i + l);
-    for (int l = 0; i < n; ++i, ++l) Red::template step<T>(acc[l], v[i], first + i);
-    std::copy(acc, acc + lane_count, lane);
+    fold_values<Red, T, vector_bytes>(lane, tile_values<T>{v}, n, first);
 }
 
 template <int Isa, class Red, class T>

@@ -67,6 +67,9 @@ struct min_reducer : fold_reducer<min_reducer, same_t> {
         else return std::numeric_limits<T>::max();
     }
     template <class T> static void step(T& s, T v, std::int64_t) { s = nan_min(s, v); }
+    /// `step` for a v that is not NaN (a NaN state stays), one compare-select that needs no
+    /// NaN test: on vectors of lanes, x86's minps.
+    template <class V> static void ordered_step(V& s, const V& v) { s = v < s ? v : s; }
 };
 
 struct max_reducer : fold_reducer<max_reducer, same_t> {
@@ -77,6 +80,8 @@ struct max_reducer : fold_reducer<max_reducer, same_t> {
         else return std::numeric_limits<T>::lowest();
     }
     template <class T> static void step(T& s, T v, std::int64_t) { s = nan_max(s, v); }
+    /// As min_reducer::ordered_step: on vectors of lanes, x86's maxps.
+    template <class V> static void ordered_step(V& s, const V& v) { s = s < v ? v : s; }
 };
 
 struct any_reducer : fold_reducer<any_reducer, bool_t> {

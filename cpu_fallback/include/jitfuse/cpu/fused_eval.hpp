@@ -18,6 +18,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "jitfuse/cpu/fold_values.hpp"
 #include "jitfuse/cpu/kernels.hpp"
 #include "jitfuse/cpu/loop_plan.hpp"
 #include "jitfuse/detail/expr.hpp"
@@ -281,40 +282,31 @@ void run_fused_loop(const Lane& f, V* out, std::int64_t n) {
 }
 
 /// Folds f.at(i), i < n, into the lane_count states of a reduction `Red` as the library's
-/// fold kernel does with a tile (value i into lane i % lane_count, index first + i), so the
+/// fold kernel does with a tile (fold_values, with the width of each copy's registers), so the
 /// states end bit for bit the same, without the tile stored and reloaded: `sum(x * y)` is
-/// one loop. The lanes are copied to locals the compiler keeps in registers.
-#define JITFUSE_FUSED_FOLD                                                                          \
-    using S = typename Red::template state<T>;                                                    \
-    const Lane g = f;                                                                              \
-    S acc[lane_count];                                                                             \
-    for (int l = 0; l < lane_count; ++l) acc[l] = lane[l];                                         \
-    std::int64_t i = 0;                                                                            \
-    for (; i + lane_count <= n; i += lane_count)                                                   \
-        for (int l = 0; l < lane_count; ++l) Red::template step<T>(acc[l], g.at(i + l), first + i + l); \
-    for (int l = 0; i < n; ++i, ++l) Red::template step<T>(acc[l], g.at(i), first + i);           \
-    for (int l = 0; l < lane_count; ++l) lane[l] = acc[l];
-
+/// one loop. The lane is copied so that its pointers are values the compiler keeps in registers.
 template <class Red, class T, class Lane>
 [[JITFUSE_NO_CONTRACT]] void fused_fold(const Lane& f, typename Red::template state<T>* lane, std::int64_t n,
                                         std::int64_t first) {
-    JITFUSE_FUSED_FOLD
+    const Lane g = f;
+    fold_values<Red, T, 16>(lane, g, n, first);
 }
 #if JITFUSE_FUSED_AVX2
 template <class Red, class T, class Lane>
 [[JITFUSE_NO_CONTRACT, gnu::target("avx2")]] void fused_fold_avx2(const Lane& f, typename Red::template state<T>* lane,
                                                                   std::int64_t n, std::int64_t first) {
-    JITFUSE_FUSED_FOLD
+    const Lane g = f;
+    fold_values<Red, T, 32>(lane, g, n, first);
 }
 #endif
 #if JITFUSE_FUSED_AVX512
 template <class Red, class T, class Lane>
 [[JITFUSE_NO_CONTRACT, JITFUSE_AVX512_TARGET]] void fused_fold_avx512(const Lane& f, typename Red::template state<T>* lane,
                                                                       std::int64_t n, std::int64_t first) {
-    JITFUSE_FUSED_FOLD
+    const Lane g = f;
+    fold_values<Red, T, 64>(lane, g, n, first);
 }
 #endif
-#undef JITFUSE_FUSED_FOLD
 
 template <class Red, class T, class Lane>
 void run_fused_fold(const Lane& f, typename Red::template state<T>* lane, std::int64_t n, std::int64_t first) {
