@@ -129,45 +129,79 @@ V nan_with(std::uint32_t payload, bool negative) {
     return std::bit_cast<V>(static_cast<bits>(std::bit_cast<bits>(nan) | payload | sign));
 }
 
-/// Floating min and max fold each chunk with one vector min or max per register of lanes and
-/// fold it again with Red::step where it holds a NaN (ordered_fold). On every instruction set
-/// this CPU has, each lane must end as a plain loop over its values (value i in lane i % 16)
-/// leaves it: the first NaN it met, payload and sign, and of +0 and -0 the one met first. The
-/// values are few (0, -0, +-1, +-inf), so ties are many; NaNs sit in no chunk, in one of several
-/// chunks, in the tail, or in the lanes the fold starts from.
+/// Floating min, max, argmin and argmax fold each chunk with one vector compare-select per
+/// register of lanes and fold it again with Red::step where it holds a NaN (ordered_fold). On
+/// every instruction set this CPU has, each lane must end as a plain loop over its values
+/// (value i in lane i % 16, index first + i) leaves it: the first NaN it met, payload and sign,
+/// and of equal values (+0 and -0 too) the first. The values are few (0, -0, +-1, +-inf), so
+/// ties are many; NaNs sit in no chunk, in one of several chunks, in the tail, or in the lanes
+/// the fold starts from, some of which (argmin, argmax) hold nothing yet.
 template <class Red, class V>
-void check_extreme_lanes() {
+void check_ordered_lanes() {
     namespace cpu = jitfuse::cpu;
-    constexpr bool is_max = std::is_same_v<Red, jitfuse::detail::max_reducer>;
+    using S = typename Red::template state<V>;
+    constexpr bool arg = Red::uses_index;
+    const bool greater = Red::name.ends_with("max");
+    const auto make = [](V value, std::int64_t index) {
+        if constexpr (arg) return S{value, index};
+        else return (void)index, value;
+    };
+    const auto value_of = [](const S& s) {
+        if constexpr (arg) return s.value;
+        else return s;
+    };
+    const auto index_of = [](const S& s) -> std::int64_t {
+        if constexpr (arg) return s.index;
+        else return (void)s, 0;
+    };
     constexpr V inf = std::numeric_limits<V>::infinity();
     const V pool[] = {V(0), -V(0), V(1), V(-1), inf, -inf};
+    const std::int64_t first = 1000;  // each lane's indices increase: those it starts with are lower
     std::mt19937_64 rng(43);
     for (const std::int64_t n : {0, 5, 16, 4096, 4096 + 3 * 16 + 7, 3 * 4096 + 100})
         for (int nans = 0; nans < 4; ++nans) {
-            std::vector<V> v(static_cast<std::size_t>(n)), start(cpu::lane_count, Red::template identity<V>());
+            std::vector<V> v(static_cast<std::size_t>(n));
+            std::vector<S> start(cpu::lane_count, Red::template identity<V>());
             for (V& x : v) x = pool[rng() % std::size(pool)];
             for (int k = 0; k < nans && n > 0; ++k) v[rng() % v.size()] = nan_with<V>(k + 1, k % 2 == 1);
-            if (nans == 3) {  // the lanes of an earlier call: a NaN and values
-                for (V& s : start) s = pool[rng() % std::size(pool)];
-                start[5] = nan_with<V>(9, false);
+            if (nans == 3) {  // the lanes of an earlier call: values, a NaN, (argmin/argmax) empty ones
+                for (int l = 0; l < cpu::lane_count; ++l)
+                    if (!arg || l % 4 != 0) start[l] = make(pool[rng() % std::size(pool)], l);
+                start[5] = make(nan_with<V>(9, false), 5);
             }
-            std::vector<V> want = start;
-            for (std::size_t i = 0; i < v.size(); ++i) {
-                V& s = want[i % cpu::lane_count];
-                if (s == s && (v[i] != v[i] || (is_max ? s < v[i] : v[i] < s))) s = v[i];
+            std::vector<S> want = start;
+            for (std::int64_t i = 0; i < n; ++i) {
+                S& s = want[i % cpu::lane_count];
+                const V x = v[i], kept = value_of(s);
+                const bool empty = arg && index_of(s) < 0;
+                if (empty || (kept == kept && (x != x || (greater ? kept < x : x < kept)))) s = make(x, first + i);
             }
             const auto fold = [&](auto isa) {
-                std::vector<V> lanes = start;
-                cpu::fold_loop<isa(), Red, V>::lanes(lanes.data(), v.data(), n, 0);
-                return std::memcmp(lanes.data(), want.data(), want.size() * sizeof(V)) == 0;
+                std::vector<S> lanes = start;
+                cpu::fold_loop<isa(), Red, V>::lanes(lanes.data(), v.data(), n, first);
+                std::int64_t wrong = 0;
+                for (int l = 0; l < cpu::lane_count; ++l) {
+                    const V got = value_of(lanes[l]), expected = value_of(want[l]);
+                    wrong += std::memcmp(&got, &expected, sizeof(V)) != 0 || index_of(lanes[l]) != index_of(want[l]);
+                }
+                return wrong;
             };
             INFO(Red::name << " of " << n << " " << sizeof(V) << "-byte values, " << nans << " NaNs");
-            CHECK(fold(std::integral_constant<int, 0>{}));
+            CHECK(fold(std::integral_constant<int, 0>{}) == 0);
 #if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
-            if (cpu::kernel_isa() >= 2) CHECK(fold(std::integral_constant<int, 2>{}));
-            if (cpu::kernel_isa() >= 3) CHECK(fold(std::integral_constant<int, 3>{}));
+            if (cpu::kernel_isa() >= 2) CHECK(fold(std::integral_constant<int, 2>{}) == 0);
+            if (cpu::kernel_isa() >= 3) CHECK(fold(std::integral_constant<int, 3>{}) == 0);
 #endif
         }
+}
+
+template <class V>
+void check_ordered_lanes_all() {
+    namespace d = jitfuse::detail;
+    check_ordered_lanes<d::max_reducer, V>();
+    check_ordered_lanes<d::min_reducer, V>();
+    check_ordered_lanes<d::arg_reducer<true>, V>();
+    check_ordered_lanes<d::arg_reducer<false>, V>();
 }
 
 }  // namespace
@@ -229,10 +263,8 @@ TEST_SUITE("cpu loops") {
         check_roll_kernels<double>();
     }
 
-    TEST_CASE("min and max lanes: every instruction set keeps the first NaN and the first of +-0") {
-        check_extreme_lanes<jitfuse::detail::max_reducer, float>();
-        check_extreme_lanes<jitfuse::detail::min_reducer, float>();
-        check_extreme_lanes<jitfuse::detail::max_reducer, double>();
-        check_extreme_lanes<jitfuse::detail::min_reducer, double>();
+    TEST_CASE("min, max, argmin, argmax lanes: every instruction set keeps the first NaN, the first of equals") {
+        check_ordered_lanes_all<float>();
+        check_ordered_lanes_all<double>();
     }
 }

@@ -67,9 +67,9 @@ struct min_reducer : fold_reducer<min_reducer, same_t> {
         else return std::numeric_limits<T>::max();
     }
     template <class T> static void step(T& s, T v, std::int64_t) { s = nan_min(s, v); }
-    /// `step` for a v that is not NaN (a NaN state stays), one compare-select that needs no
-    /// NaN test: on vectors of lanes, x86's minps.
-    template <class V> static void ordered_step(V& s, const V& v) { s = v < s ? v : s; }
+    /// Which way a value that is not NaN beats the state (a NaN state stays; of equals the
+    /// first stays): on vectors of lanes the step is then one compare-select, x86's minps.
+    static constexpr bool keeps_greater = false;
 };
 
 struct max_reducer : fold_reducer<max_reducer, same_t> {
@@ -80,8 +80,7 @@ struct max_reducer : fold_reducer<max_reducer, same_t> {
         else return std::numeric_limits<T>::lowest();
     }
     template <class T> static void step(T& s, T v, std::int64_t) { s = nan_max(s, v); }
-    /// As min_reducer::ordered_step: on vectors of lanes, x86's maxps.
-    template <class V> static void ordered_step(V& s, const V& v) { s = s < v ? v : s; }
+    static constexpr bool keeps_greater = true;  // as min_reducer's
 };
 
 struct any_reducer : fold_reducer<any_reducer, bool_t> {
@@ -129,6 +128,8 @@ struct arg_reducer {
         std::int64_t index;
     };
     template <class T> static constexpr bool accepts = true;
+    /// As min_reducer's, where each lane's indices increase (a fold takes values in order).
+    static constexpr bool keeps_greater = Max;
     template <class T> static state<T> identity() { return {T{}, -1}; }
 
     template <class T> static bool is_nan(T v) {

@@ -18,24 +18,44 @@ struct vector_of {
     typedef T type __attribute__((vector_size(Bytes)));
 };
 
-/// Floating min and max: their step's NaN tests lie on each lane's chain of dependent
-/// operations, which made their fold 3.5-4.5 times slower than a sum's. `fold_values` folds
-/// them with Red::ordered_step instead, one vector min or max on the chain.
+/// Floating min, max, argmin and argmax: their step's NaN tests lie on each lane's chain of
+/// dependent operations, which made the fold of min and max 3.5-4.5 times slower than a
+/// sum's, and of argmin and argmax 15-20 times. `fold_values` folds them with one vector
+/// compare-select instead (fold_ordered).
 template <class Red, class T>
-concept ordered_fold = std::is_floating_point_v<T> && requires(T s) { Red::ordered_step(s, s); };
+concept ordered_fold = std::is_floating_point_v<T> && requires { Red::keeps_greater; };
 
-/// Folds values.at(i) for i in [begin, end), a multiple of lane_count values, into the lanes
-/// with Red::ordered_step, vectors of `Bytes` bytes (the instruction set's registers) at a
-/// time, the NaN test off the lanes' chain. Where no value is NaN that is what Red::step gives,
+/// Folds values.at(i) for i in [begin, end), a multiple of lane_count values with index first
+/// + i, into the lanes of an ordered_fold, vectors of `Bytes` bytes (the instruction set's
+/// registers) at a time: a value replaces its lane's if it is greater (Red::keeps_greater) or
+/// less, the NaN test off the lanes' chain. Where no value is NaN that is what Red::step gives,
 /// bit for bit, and the lanes are updated; otherwise they are left as they were and it returns
-/// false.
-template <class Red, std::size_t Bytes, class T, class Values>
-[[gnu::always_inline]] inline bool fold_ordered(T* lane, const Values& values, std::int64_t begin, std::int64_t end) {
+/// false. argmin/argmax also keep, per lane, the position of the value kept.
+template <class Red, class T, std::size_t Bytes, class Values>
+[[gnu::always_inline]] inline bool fold_ordered(typename Red::template state<T>* lane, const Values& values,
+                                                std::int64_t begin, std::int64_t end, std::int64_t first) {
     using V = typename vector_of<T, Bytes>::type;
+    using P = decltype(V{} < V{});  // integers of T's size: masks, and positions from begin
+    using position = std::remove_cvref_t<decltype(P{}[0])>;
     constexpr int per = Bytes / sizeof(T), count = lane_count / per;
+    T value[lane_count];
+    position at[lane_count], next[lane_count];  // of the lane's value (-1: from before), of its next
+    for (int l = 0; l < lane_count; ++l) {
+        next[l] = static_cast<position>(l);
+        at[l] = -1;
+        if constexpr (Red::uses_index) {
+            value[l] = lane[l].value;
+            if (lane[l].index < 0) value[l] = values.at(begin + l), at[l] = next[l];  // as `step` takes it
+        } else {
+            value[l] = lane[l];
+        }
+    }
     V acc[count];
-    std::memcpy(acc, lane, sizeof acc);
-    decltype(V{} != V{}) nan{};
+    P pos[count], ahead[count];
+    std::memcpy(acc, value, sizeof acc);
+    std::memcpy(pos, at, sizeof pos);
+    std::memcpy(ahead, next, sizeof ahead);
+    P nan{};
     for (std::int64_t i = begin; i < end; i += lane_count) {
         T group[lane_count];
         for (int l = 0; l < lane_count; ++l) group[l] = values.at(i + l);
@@ -43,18 +63,31 @@ template <class Red, std::size_t Bytes, class T, class Values>
             V x;
             std::memcpy(&x, group + r * per, sizeof x);
             nan |= x != x;
-            Red::ordered_step(acc[r], x);
+            const P better = Red::keeps_greater ? acc[r] < x : x < acc[r];
+            acc[r] = better ? x : acc[r];
+            if constexpr (Red::uses_index) {
+                pos[r] = better ? ahead[r] : pos[r];
+                ahead[r] += lane_count;
+            }
         }
     }
     for (int k = 0; k < per; ++k)
         if (nan[k]) return false;
-    std::memcpy(lane, acc, sizeof acc);
+    std::memcpy(value, acc, sizeof acc);
+    std::memcpy(at, pos, sizeof pos);
+    for (int l = 0; l < lane_count; ++l) {
+        if constexpr (Red::uses_index) {
+            if (at[l] >= 0) lane[l] = {value[l], first + begin + at[l]};
+        } else {
+            lane[l] = value[l];
+        }
+    }
     return true;
 }
 
 /// Folds values.at(i), i < n, into the lane states of `Red`, value i into lane i % lane_count
-/// with index first + i. `Bytes` is the width of the caller's vector registers. A floating min
-/// or max (ordered_fold) folds chunks with fold_ordered, and a chunk that holds a NaN again with
+/// with index first + i. `Bytes` is the width of the caller's vector registers. An
+/// ordered_fold folds chunks with fold_ordered, and a chunk that holds a NaN again with
 /// Red::step while the cache still holds it; the states are the same bit for bit. (No lambdas:
 /// GCC does not inline them into the fused loops, whose `optimize` attribute differs.)
 template <class Red, class T, std::size_t Bytes, class Values>
@@ -67,7 +100,7 @@ template <class Red, class T, std::size_t Bytes, class Values>
         std::int64_t end = whole;
         if constexpr (ordered_fold<Red, T>) {
             end = std::min(whole, i + 256 * lane_count);
-            if (fold_ordered<Red, Bytes>(acc, values, i, end)) {
+            if (fold_ordered<Red, T, Bytes>(acc, values, i, end, first)) {
                 i = end;
                 continue;
             }
