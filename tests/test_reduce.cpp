@@ -237,24 +237,28 @@ void check_reduction(const jf::array<T, R>& v, const hbuf<T>& expect, const shap
     }
 }
 
+/// Checks every reduction of a random view of shape `s` (red_value's `mode`).
+template <class T, int R>
+void check_every_reduction(std::mt19937_64& rng, const shape_vec& s, layout lay, int mode, const std::string& trial) {
+    auto c = make_view<T, R>(rng, s, lay, [mode](std::mt19937_64& g) { return red_value<T>(g, mode); });
+    const std::string what = trial + " mode " + std::to_string(mode) + ": " + c.desc;
+    check_reduction<red::sum, T, R>(c.view, c.expect, s, what);
+    check_reduction<red::min, T, R>(c.view, c.expect, s, what);
+    check_reduction<red::max, T, R>(c.view, c.expect, s, what);
+    check_reduction<red::mean, T, R>(c.view, c.expect, s, what);
+    check_reduction<red::any, T, R>(c.view, c.expect, s, what);
+    check_reduction<red::all, T, R>(c.view, c.expect, s, what);
+    check_reduction<red::argmin, T, R>(c.view, c.expect, s, what);
+    check_reduction<red::argmax, T, R>(c.view, c.expect, s, what);
+    auto p = make_view<T, R>(rng, s, lay, [](std::mt19937_64& g) { return prod_value<T>(g); });
+    check_reduction<red::prod, T, R>(p.view, p.expect, s, "prod data: " + p.desc);
+}
+
 template <class T, int R>
 void check_all_reductions(std::mt19937_64& rng, int trials, int mode) {
-    for (int trial = 0; trial < trials; ++trial) {
-        const shape_vec s = random_shape(rng, R, trial % 4 == 3);
-        const layout lay = random_layout(rng);
-        auto c = make_view<T, R>(rng, s, lay, [mode](std::mt19937_64& g) { return red_value<T>(g, mode); });
-        const std::string what = "trial " + std::to_string(trial) + " mode " + std::to_string(mode) + ": " + c.desc;
-        check_reduction<red::sum, T, R>(c.view, c.expect, s, what);
-        check_reduction<red::min, T, R>(c.view, c.expect, s, what);
-        check_reduction<red::max, T, R>(c.view, c.expect, s, what);
-        check_reduction<red::mean, T, R>(c.view, c.expect, s, what);
-        check_reduction<red::any, T, R>(c.view, c.expect, s, what);
-        check_reduction<red::all, T, R>(c.view, c.expect, s, what);
-        check_reduction<red::argmin, T, R>(c.view, c.expect, s, what);
-        check_reduction<red::argmax, T, R>(c.view, c.expect, s, what);
-        auto p = make_view<T, R>(rng, s, lay, [](std::mt19937_64& g) { return prod_value<T>(g); });
-        check_reduction<red::prod, T, R>(p.view, p.expect, s, "prod data: " + p.desc);
-    }
+    for (int trial = 0; trial < trials; ++trial)
+        check_every_reduction<T, R>(rng, random_shape(rng, R, trial % 4 == 3), random_layout(rng), mode,
+                                    "trial " + std::to_string(trial));
 }
 
 /// Fused maps feeding reductions: checked through the map's values computed on the host.
@@ -335,6 +339,21 @@ TEST_CASE("every reduction, whole and along every axis, over random views and ty
         check_all_reductions<bool, 1>(rng, 5, mode);
         check_all_reductions<bool, 2>(rng, 5, mode);
         check_all_reductions<bool, 3>(rng, 4, mode);
+    }
+}
+
+TEST_CASE("column reductions of wide rows: bands of many tiles, a part band, a cut reduced axis") {
+    // Rows wider than the band of the inner axis that a work unit folds (over more than 8
+    // reduced positions 64 KiB of states: 16384 floats for sum, 4096 for argmax) and not a
+    // whole number of tiles (512 elements); for float sums enough rows that the reduced axis
+    // is cut into pieces, later merged; reduced over 3 positions, bands of one tile.
+    const std::uint64_t seed = 0xBA2D;
+    INFO("seed " << seed);
+    std::mt19937_64 rng(seed);
+    for (layout lay : {layout::contiguous, layout::strided}) {
+        check_every_reduction<float, 2>(rng, {70, 16384 + 4096 + 700}, lay, 2, "wide");
+        check_every_reduction<double, 3>(rng, {3, 40, 8192 + 600}, lay, 0, "wide");
+        check_every_reduction<std::int32_t, 2>(rng, {9, 16384 + 513}, lay, 0, "wide");
     }
 }
 
