@@ -59,6 +59,16 @@ void check_transposing(std::int64_t rows, std::int64_t cols, std::mt19937_64& rn
     CHECK(wrong == 0);
 }
 
+/// Runs check(isa) for every instruction set this CPU has a kernel build of.
+template <class Check>
+void on_every_isa(Check&& check) {
+    check(std::integral_constant<int, 0>{});
+#if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
+    if (jitfuse::cpu::kernel_isa() >= 2) check(std::integral_constant<int, 2>{});
+    if (jitfuse::cpu::kernel_isa() >= 3) check(std::integral_constant<int, 3>{});
+#endif
+}
+
 /// Runs roll_loop<Isa> on every instruction set this CPU has, for windows below, at and above
 /// a vector of blocks, on a line of step 1 and of step 3; each must give the baseline's bits,
 /// and the baseline the means of the windows.
@@ -92,13 +102,10 @@ void check_roll_kernels() {
             };
             const std::vector<V> baseline = roll(std::integral_constant<int, 0>{});
             INFO(sizeof(V) << "-byte values, window " << window << ", step " << step);
-#if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
-            const auto same = [&](const std::vector<V>& got) {
-                return std::memcmp(got.data(), baseline.data(), got.size() * sizeof(V)) == 0;
-            };
-            if (cpu::kernel_isa() >= 2) CHECK(same(roll(std::integral_constant<int, 2>{})));
-            if (cpu::kernel_isa() >= 3) CHECK(same(roll(std::integral_constant<int, 3>{})));
-#endif
+            on_every_isa([&](auto isa) {
+                const std::vector<V> got = roll(isa);
+                CHECK(std::memcmp(got.data(), baseline.data(), got.size() * sizeof(V)) == 0);
+            });
             // Each window folds at most 2 * window values: the sum is off by at most
             // 2 * window * eps times the sum of their magnitudes, the mean by that / window
             // and its own rounding.
@@ -129,79 +136,140 @@ V nan_with(std::uint32_t payload, bool negative) {
     return std::bit_cast<V>(static_cast<bits>(std::bit_cast<bits>(nan) | payload | sign));
 }
 
+/// The states of floating min, max, argmin and argmax as the checks below make, read and
+/// compare them, and the rule they follow, written out on its own.
+template <class Red, class V>
+struct ordered_states {
+    using S = typename Red::template state<V>;
+    static constexpr bool arg = Red::uses_index;
+    static constexpr bool greater = Red::name.ends_with("max");
+    static constexpr V inf = std::numeric_limits<V>::infinity();
+    /// Few values, so ties are many, +0 and -0 among them.
+    static constexpr V pool[] = {V(0), -V(0), V(1), V(-1), inf, -inf};
+
+    static S make(V value, std::int64_t index) {
+        if constexpr (arg) return S{value, index};
+        else return (void)index, value;
+    }
+    static V value_of(const S& s) {
+        if constexpr (arg) return s.value;
+        else return s;
+    }
+    static std::int64_t index_of(const S& s) {
+        if constexpr (arg) return s.index;
+        else return (void)s, 0;
+    }
+    /// Whether x, met after every value the state saw, replaces s: s holds nothing yet, or it
+    /// is no NaN and x is one or beats it (of equals the first stays).
+    static bool replaces(const S& s, V x) {
+        const V kept = value_of(s);
+        return (arg && index_of(s) < 0) || (kept == kept && (x != x || (greater ? kept < x : x < kept)));
+    }
+    /// The states that differ from want: value bits (NaN payloads and signs, signed zeros) or
+    /// index; with `bits` false, values that are not equal or not both NaN.
+    static std::int64_t mismatches(const std::vector<S>& got, const std::vector<S>& want, bool bits = true) {
+        std::int64_t wrong = 0;
+        for (std::size_t l = 0; l < want.size(); ++l) {
+            const V g = value_of(got[l]), w = value_of(want[l]);
+            const bool same = bits ? std::memcmp(&g, &w, sizeof(V)) == 0 : g == w || (g != g && w != w);
+            wrong += !same || index_of(got[l]) != index_of(want[l]);
+        }
+        return wrong;
+    }
+    /// `count` states left by earlier values (indices below 1000): values, a NaN and, for
+    /// argmin and argmax, every fourth empty.
+    static std::vector<S> earlier(std::size_t count, std::mt19937_64& rng) {
+        std::vector<S> start(count, Red::template identity<V>());
+        for (std::size_t l = 0; l < count; ++l)
+            if (!arg || l % 4 != 0) start[l] = make(pool[rng() % std::size(pool)], static_cast<std::int64_t>(l));
+        if (count > 5) start[5] = make(nan_with<V>(9, false), 5);
+        return start;
+    }
+    /// n values from the pool, `nans` of them NaNs with distinct payloads and signs.
+    static std::vector<V> values(std::int64_t n, int nans, std::mt19937_64& rng) {
+        std::vector<V> v(static_cast<std::size_t>(n));
+        for (V& x : v) x = pool[rng() % std::size(pool)];
+        for (int k = 0; k < nans && n > 0; ++k) v[rng() % v.size()] = nan_with<V>(k + 1, k % 2 == 1);
+        return v;
+    }
+};
+
 /// Floating min, max, argmin and argmax fold each chunk with one vector compare-select per
 /// register of lanes and fold it again with Red::step where it holds a NaN (ordered_fold). On
 /// every instruction set this CPU has, each lane must end as a plain loop over its values
 /// (value i in lane i % 16, index first + i) leaves it: the first NaN it met, payload and sign,
-/// and of equal values (+0 and -0 too) the first. The values are few (0, -0, +-1, +-inf), so
-/// ties are many; NaNs sit in no chunk, in one of several chunks, in the tail, or in the lanes
-/// the fold starts from, some of which (argmin, argmax) hold nothing yet.
+/// and of equal values (+0 and -0 too) the first. NaNs sit in no chunk, in one of several
+/// chunks, in the tail, or in the lanes the fold starts from, some of which (argmin, argmax)
+/// hold nothing yet.
 template <class Red, class V>
 void check_ordered_lanes() {
+    using O = ordered_states<Red, V>;
     namespace cpu = jitfuse::cpu;
-    using S = typename Red::template state<V>;
-    constexpr bool arg = Red::uses_index;
-    const bool greater = Red::name.ends_with("max");
-    const auto make = [](V value, std::int64_t index) {
-        if constexpr (arg) return S{value, index};
-        else return (void)index, value;
-    };
-    const auto value_of = [](const S& s) {
-        if constexpr (arg) return s.value;
-        else return s;
-    };
-    const auto index_of = [](const S& s) -> std::int64_t {
-        if constexpr (arg) return s.index;
-        else return (void)s, 0;
-    };
-    constexpr V inf = std::numeric_limits<V>::infinity();
-    const V pool[] = {V(0), -V(0), V(1), V(-1), inf, -inf};
     const std::int64_t first = 1000;  // each lane's indices increase: those it starts with are lower
     std::mt19937_64 rng(43);
     for (const std::int64_t n : {0, 5, 16, 4096, 4096 + 3 * 16 + 7, 3 * 4096 + 100})
         for (int nans = 0; nans < 4; ++nans) {
-            std::vector<V> v(static_cast<std::size_t>(n));
-            std::vector<S> start(cpu::lane_count, Red::template identity<V>());
-            for (V& x : v) x = pool[rng() % std::size(pool)];
-            for (int k = 0; k < nans && n > 0; ++k) v[rng() % v.size()] = nan_with<V>(k + 1, k % 2 == 1);
-            if (nans == 3) {  // the lanes of an earlier call: values, a NaN, (argmin/argmax) empty ones
-                for (int l = 0; l < cpu::lane_count; ++l)
-                    if (!arg || l % 4 != 0) start[l] = make(pool[rng() % std::size(pool)], l);
-                start[5] = make(nan_with<V>(9, false), 5);
-            }
-            std::vector<S> want = start;
-            for (std::int64_t i = 0; i < n; ++i) {
-                S& s = want[i % cpu::lane_count];
-                const V x = v[i], kept = value_of(s);
-                const bool empty = arg && index_of(s) < 0;
-                if (empty || (kept == kept && (x != x || (greater ? kept < x : x < kept)))) s = make(x, first + i);
-            }
-            const auto fold = [&](auto isa) {
-                std::vector<S> lanes = start;
-                cpu::fold_loop<isa(), Red, V>::lanes(lanes.data(), v.data(), n, first);
-                std::int64_t wrong = 0;
-                for (int l = 0; l < cpu::lane_count; ++l) {
-                    const V got = value_of(lanes[l]), expected = value_of(want[l]);
-                    wrong += std::memcmp(&got, &expected, sizeof(V)) != 0 || index_of(lanes[l]) != index_of(want[l]);
-                }
-                return wrong;
-            };
+            const std::vector<V> v = O::values(n, nans, rng);
+            const auto start = nans == 3 ? O::earlier(cpu::lane_count, rng)
+                                         : std::vector<typename O::S>(cpu::lane_count, Red::template identity<V>());
+            auto want = start;
+            for (std::int64_t i = 0; i < n; ++i)
+                if (O::replaces(want[i % cpu::lane_count], v[i])) want[i % cpu::lane_count] = O::make(v[i], first + i);
             INFO(Red::name << " of " << n << " " << sizeof(V) << "-byte values, " << nans << " NaNs");
-            CHECK(fold(std::integral_constant<int, 0>{}) == 0);
-#if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
-            if (cpu::kernel_isa() >= 2) CHECK(fold(std::integral_constant<int, 2>{}) == 0);
-            if (cpu::kernel_isa() >= 3) CHECK(fold(std::integral_constant<int, 3>{}) == 0);
-#endif
+            on_every_isa([&](auto isa) {
+                auto lanes = start;
+                cpu::fold_loop<isa(), Red, V>::lanes(lanes.data(), v.data(), n, first);
+                CHECK(O::mismatches(lanes, want) == 0);
+            });
         }
 }
 
+/// The same for folds of columns: rows of `width` values, row r with index k + r, each value
+/// into its column's state. argmin and argmax compare a register of columns at a time and blend
+/// in the values that beat their state; min and max vectorise the plain step. Widths around a
+/// register of lanes (4 to 16 values) and a tile; a last row that beats every state but +-inf
+/// and NaN, and earlier states with values, NaNs and (argmin, argmax) none. min and max fold
+/// narrow columns a group of rows at a time and merge the groups, so of NaNs, or of +0 and -0,
+/// they may keep another than the first (NumPy promises neither): their values are compared
+/// as numbers. argmin and argmax merge by index, and must keep the very first.
+template <class Red, class V>
+void check_ordered_columns() {
+    using O = ordered_states<Red, V>;
+    const std::int64_t k = 1000;
+    std::mt19937_64 rng(47);
+    for (const std::int64_t width : {1, 3, 4, 8, 16, 17, 40, 100, 512})
+        for (const std::int64_t rows : {1, 2, 9})
+            for (int nans = 0; nans < 5; ++nans) {
+                std::vector<V> v = O::values(width * rows, nans % 4, rng);
+                if (nans == 4)
+                    std::fill(v.end() - width, v.end(), O::greater ? V(2) : V(-2));
+                const auto start = nans >= 3 ? O::earlier(static_cast<std::size_t>(width), rng)
+                                             : std::vector<typename O::S>(static_cast<std::size_t>(width),
+                                                                          Red::template identity<V>());
+                auto want = start;
+                for (std::int64_t r = 0; r < rows; ++r)
+                    for (std::int64_t i = 0; i < width; ++i)
+                        if (O::replaces(want[i], v[r * width + i])) want[i] = O::make(v[r * width + i], k + r);
+                INFO(Red::name << " of " << rows << " rows of " << width << " " << sizeof(V) << "-byte values, case " << nans);
+                on_every_isa([&](auto isa) {
+                    auto acc = start;
+                    jitfuse::cpu::fold_loop<isa(), Red, V>::columns(acc.data(), v.data(), width, rows, k);
+                    CHECK(O::mismatches(acc, want, O::arg) == 0);
+                });
+            }
+}
+
 template <class V>
-void check_ordered_lanes_all() {
+void check_ordered_all() {
     namespace d = jitfuse::detail;
     check_ordered_lanes<d::max_reducer, V>();
     check_ordered_lanes<d::min_reducer, V>();
     check_ordered_lanes<d::arg_reducer<true>, V>();
     check_ordered_lanes<d::arg_reducer<false>, V>();
+    check_ordered_columns<d::max_reducer, V>();
+    check_ordered_columns<d::min_reducer, V>();
+    check_ordered_columns<d::arg_reducer<true>, V>();
+    check_ordered_columns<d::arg_reducer<false>, V>();
 }
 
 }  // namespace
@@ -263,8 +331,8 @@ TEST_SUITE("cpu loops") {
         check_roll_kernels<double>();
     }
 
-    TEST_CASE("min, max, argmin, argmax lanes: every instruction set keeps the first NaN, the first of equals") {
-        check_ordered_lanes_all<float>();
-        check_ordered_lanes_all<double>();
+    TEST_CASE("min, max, argmin, argmax lanes and columns: every instruction set keeps the first NaN, the first of equals") {
+        check_ordered_all<float>();
+        check_ordered_all<double>();
     }
 }
