@@ -130,6 +130,22 @@ void omp_column_sums(const float* x, float* out, std::int64_t rows, std::int64_t
     }
 }
 
+void omp_class_map(const float* scores, std::int64_t* out, std::int64_t classes, std::int64_t pixels) {
+#pragma omp parallel for simd schedule(static)
+    for (std::int64_t p = 0; p < pixels; ++p) {
+        float best = scores[p];
+        std::int64_t k = 0;
+        for (std::int64_t c = 1; c < classes; ++c) {
+            const float v = scores[c * pixels + p];
+            if (v > best) {
+                best = v;
+                k = c;
+            }
+        }
+        out[p] = k;
+    }
+}
+
 void omp_centered_cumsum(const float* y, float* z, std::int64_t n) {
     std::vector<float> offset(static_cast<std::size_t>(omp_get_max_threads()) + 1, 0.0f);
 #pragma omp parallel

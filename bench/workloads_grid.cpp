@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Workloads over 2-D grids: NDVI of a raster, a heat-diffusion step, row softmax, column sums
-// of a tall matrix, Mandelbrot.
+// of a tall matrix, the class map of a stack of class scores, Mandelbrot.
 #include <memory>
 
 #include "workload_parts.hpp"
@@ -27,6 +27,7 @@ constexpr std::uint16_t nodata = 65535;  // a common GeoTIFF convention for 16-b
 constexpr float alpha = 0.2f;            // diffusion number of the heat step; stable below 0.25
 constexpr std::int64_t softmax_cols = 1000;  // a classifier's classes: not a multiple of the vector width
 constexpr std::int64_t tall_cols = 8;       // columns of the column-sum matrix: few, long
+constexpr std::int64_t classes = 21;        // score planes of the class map (PASCAL VOC's classes)
 constexpr int max_iter = 200;            // Mandelbrot's escape-time limit
 constexpr double x0 = -2.0, x1 = 0.6, y0 = -1.2, y1 = 1.2;  // the Mandelbrot plane
 
@@ -200,6 +201,33 @@ workload mandelbrot_set() {
 
 }  // namespace
 
-std::vector<workload> grid_workloads() { return {ndvi(), heat(), row_softmax(), column_sums(), mandelbrot_set()}; }
+workload class_map() {
+    // A segmentation network's output: one plane of scores per class, classes outermost (as
+    // CHW tensors are), and the class of each pixel the first with the highest score.
+    return {"class_map", "argmax(s, 0) of (21, n/21) class scores: the class of each pixel", 4 + 8.0 / classes,
+            1e-12, false, 1, [](std::int64_t elements) {
+                const std::int64_t pixels = std::max<std::int64_t>(1, elements / classes);
+                struct stack {
+                    jf::array<float, 2> scores;
+                    jf::array<std::int64_t> map;
+                    explicit stack(std::int64_t pixels) : scores(grid_shape{classes, pixels}), map(jf::shape_t<1>{pixels}) {
+                        fill_uniform(scores, -6, 6, 7);
+                    }
+                };
+                const auto s = std::make_shared<stack>(pixels);
+                std::vector<variant> variants{
+                    {"jitfuse", "jitfuse", [s] { s->map = jf::argmax(s->scores, 0); }},
+#ifndef JITFUSE_BENCH_NO_OPENMP
+                    {"openmp -ffast-math", "baseline",
+                     [s, pixels] { omp_class_map(s->scores.data(), s->map.data(), classes, pixels); }},
+#endif
+                };
+                return prepared{{classes, pixels}, {}, std::move(variants), [s] { return digest_of(s->map); }};
+            }};
+}
+
+std::vector<workload> grid_workloads() {
+    return {ndvi(), heat(), row_softmax(), column_sums(), class_map(), mandelbrot_set()};
+}
 
 }  // namespace bench

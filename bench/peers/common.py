@@ -121,6 +121,8 @@ def inputs(np, case):
         return {"t": uniform(np, shape, 0, 100, 5, f32), "out": np.empty(shape, f32), "alpha": f32(p["alpha"])}
     if w == "column_sums":
         return {"x": uniform(np, shape, 0, 4, 1, f32)}
+    if w == "class_map":
+        return {"x": uniform(np, shape, -6, 6, 7, f32)}
     if w == "softmax":
         return {"x": uniform(np, shape, -6, 6, 6, f32), "out": np.empty(shape, f32)}
     if w == "mandelbrot":

@@ -66,6 +66,8 @@ def load_numpy():
             return lambda: np.cumsum(d["y"] - f32(0.5), out=d["z"])
         if w == "column_sums":
             return lambda: d["x"].sum(axis=0)
+        if w == "class_map":
+            return lambda: d["x"].argmax(axis=0)
         if w == "ndvi":
             return lambda: ndvi(d["red"], d["nir"], d["out"], d["nodata"])
         if w == "heat":
@@ -266,6 +268,7 @@ def load_jax(platform="cpu"):
         "rolling_mean": (jax.jit(rolling_mean, static_argnums=1), ("x", "window")),
         "cumsum": (jax.jit(lambda y: jnp.cumsum(y - 0.5)), ("y",)),
         "column_sums": (jax.jit(lambda x: jnp.sum(x, axis=0)), ("x",)),
+        "class_map": (jax.jit(lambda x: jnp.argmax(x, axis=0)), ("x",)),
         "ndvi": (jax.jit(ndvi, static_argnums=2), ("red", "nir", "nodata")),
         "heat": (jax.jit(heat), ("t", "alpha")),
         "softmax": (jax.jit(lambda x: jax.nn.softmax(x, axis=1)), ("x",)),

@@ -75,6 +75,7 @@ def load_cupy():
             "rolling_mean": lambda: rolling_mean(g["x"], g["window"]),
             "cumsum": lambda: cp.cumsum(g["y"] - f32(0.5)),
             "column_sums": lambda: g["x"].sum(axis=0),
+            "class_map": lambda: g["x"].argmax(axis=0),
             "ndvi": lambda: ndvi(g["red"], g["nir"], cp.uint16(g["nodata"])),
             "heat": lambda: heat(g["t"], g["t"].shape[0], g["t"].shape[1], f32(g["alpha"]), g["out"]),
             "softmax": lambda: softmax(g["x"]),
@@ -119,6 +120,7 @@ def load_torch():
         "rolling_mean": rolling_mean, "ndvi": ndvi, "heat": heat,
         "cumsum": lambda y: torch.cumsum(y - 0.5, 0),
         "column_sums": lambda x: x.sum(0),
+        "class_map": lambda x: x.argmax(0),
         "softmax": lambda x: torch.softmax(x, dim=1),
         "mandelbrot_step": mandelbrot_step,
     }.items()}
@@ -154,6 +156,7 @@ def load_torch():
             "rolling_mean": lambda: compiled["rolling_mean"](t["x"], d["window"]),
             "cumsum": lambda: compiled["cumsum"](t["y"]),
             "column_sums": lambda: compiled["column_sums"](t["x"]),
+            "class_map": lambda: compiled["class_map"](t["x"]),
             "heat": lambda: compiled["heat"](t["t"], float(d["alpha"])),
             "softmax": lambda: compiled["softmax"](t["x"]),
             "mandelbrot": lambda: mandelbrot(t["cr"], t["ci"], d["max_iter"]),
