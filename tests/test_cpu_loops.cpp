@@ -225,24 +225,25 @@ void check_ordered_lanes() {
 }
 
 /// The same for folds of columns: rows of `width` values, row r with index k + r, each value
-/// into its column's state. argmin and argmax compare a register of columns at a time and blend
-/// in the values that beat their state; min and max vectorise the plain step. Widths around a
-/// register of lanes (4 to 16 values) and a tile; a last row that beats every state but +-inf
-/// and NaN, and earlier states with values, NaNs and (argmin, argmax) none. min and max fold
-/// narrow columns a group of rows at a time and merge the groups, so of NaNs, or of +0 and -0,
-/// they may keep another than the first (NumPy promises neither): their values are compared
-/// as numbers. argmin and argmax merge by index, and must keep the very first.
+/// into its column's state, the rows `width` apart (`columns`) or each in its own memory
+/// (`column_rows`). argmin and argmax keep a few registers of columns in registers over all
+/// the rows and fold them again with Red::step where they meet a NaN; min and max vectorise
+/// the plain step. Widths around a register of lanes (4 to 16 values), four registers and a
+/// tile; a last row that beats every state but +-inf and NaN, and earlier states with values,
+/// NaNs and (argmin, argmax) none. min and max fold narrow columns a group of rows at a time
+/// and merge the groups, so of NaNs, or of +0 and -0, they may keep another than the first
+/// (NumPy promises neither): their values are compared as numbers. argmin and argmax merge by
+/// index, and must keep the very first.
 template <class Red, class V>
 void check_ordered_columns() {
     using O = ordered_states<Red, V>;
     const std::int64_t k = 1000;
     std::mt19937_64 rng(47);
     for (const std::int64_t width : {1, 3, 4, 8, 16, 17, 40, 100, 512})
-        for (const std::int64_t rows : {1, 2, 9})
+        for (const std::int64_t rows : {1, 2, 9, 40})
             for (int nans = 0; nans < 5; ++nans) {
                 std::vector<V> v = O::values(width * rows, nans % 4, rng);
-                if (nans == 4)
-                    std::fill(v.end() - width, v.end(), O::greater ? V(2) : V(-2));
+                if (nans == 4) std::fill(v.end() - width, v.end(), O::greater ? V(2) : V(-2));
                 const auto start = nans >= 3 ? O::earlier(static_cast<std::size_t>(width), rng)
                                              : std::vector<typename O::S>(static_cast<std::size_t>(width),
                                                                           Red::template identity<V>());
@@ -250,10 +251,16 @@ void check_ordered_columns() {
                 for (std::int64_t r = 0; r < rows; ++r)
                     for (std::int64_t i = 0; i < width; ++i)
                         if (O::replaces(want[i], v[r * width + i])) want[i] = O::make(v[r * width + i], k + r);
+                std::vector<std::vector<V>> apart;  // each row in its own memory
+                std::vector<const V*> row;
+                for (std::int64_t r = 0; r < rows; ++r) row.push_back(apart.emplace_back(v.begin() + r * width, v.begin() + (r + 1) * width).data());
                 INFO(Red::name << " of " << rows << " rows of " << width << " " << sizeof(V) << "-byte values, case " << nans);
                 on_every_isa([&](auto isa) {
                     auto acc = start;
                     jitfuse::cpu::fold_loop<isa(), Red, V>::columns(acc.data(), v.data(), width, rows, k);
+                    CHECK(O::mismatches(acc, want, O::arg) == 0);
+                    acc = start;
+                    jitfuse::cpu::fold_loop<isa(), Red, V>::column_rows(acc.data(), row.data(), rows, width, k);
                     CHECK(O::mismatches(acc, want, O::arg) == 0);
                 });
             }

@@ -346,14 +346,25 @@ TEST_CASE("column reductions of wide rows: bands of many tiles, a part band, a c
     // Rows wider than the band of the inner axis that a work unit folds (over more than 8
     // reduced positions 64 KiB of states: 16384 floats for sum, 4096 for argmax) and not a
     // whole number of tiles (512 elements); for float sums enough rows that the reduced axis
-    // is cut into pieces, later merged; reduced over 3 positions, bands of one tile.
+    // is cut into pieces, later merged; reduced over 3 positions, bands of one tile. argmin
+    // and argmax take 16 rows at a time: an array's where they lie, others stacked (below: a
+    // fused map against the same values stored).
     const std::uint64_t seed = 0xBA2D;
     INFO("seed " << seed);
     std::mt19937_64 rng(seed);
-    for (layout lay : {layout::contiguous, layout::strided}) {
+    for (layout lay : {layout::contiguous, layout::strided, layout::broadcast}) {
         check_every_reduction<float, 2>(rng, {70, 16384 + 4096 + 700}, lay, 2, "wide");
         check_every_reduction<double, 3>(rng, {3, 40, 8192 + 600}, lay, 0, "wide");
         check_every_reduction<std::int32_t, 2>(rng, {9, 16384 + 513}, lay, 0, "wide");
+    }
+    auto c = make_view<float, 2>(rng, {37, 5000}, layout::strided, [](std::mt19937_64& g) { return red_value<float>(g, 2); });
+    INFO(c.desc);
+    for (int d = 0; d < 2; ++d) {
+        const jf::array<float, 2> stored = jf::eval(c.view * 2.f + 1.f);
+        CHECK(jf::array<std::int64_t>(jf::argmax(c.view * 2.f + 1.f, d)).to_host() ==
+              jf::array<std::int64_t>(jf::argmax(stored, d)).to_host());
+        CHECK(jf::array<std::int64_t>(jf::argmin(c.view * 2.f + 1.f, d)).to_host() ==
+              jf::array<std::int64_t>(jf::argmin(stored, d)).to_host());
     }
 }
 

@@ -2,9 +2,8 @@
 // The tile kernels for one instruction set. The build compiles this file once per set with
 // JITFUSE_ISA = 3 (AVX-512), 2 (AVX2+FMA) or 0 (baseline) and the matching -m flags.
 #include <algorithm>
-#include <bit>
-#include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #if defined(__SSE2__)
@@ -81,90 +80,89 @@ struct tile_values {
     T at(std::int64_t i) const { return v[i]; }
 };
 
-/// The lanes of the mask m (of T's width) that are set, as bits.
-template <class T, class P>
-[[gnu::always_inline]] inline unsigned lane_bits(const P& m) {
-    constexpr bool wide = sizeof(T) == 8;
-#if defined(__AVX512F__)
-    if constexpr (wide) return _mm512_movepi64_mask(reinterpret_cast<__m512i>(m));
-    else return _mm512_movepi32_mask(reinterpret_cast<__m512i>(m));
-#elif defined(__AVX__)
-    if constexpr (wide) return static_cast<unsigned>(_mm256_movemask_pd(reinterpret_cast<__m256d>(m)));
-    else return static_cast<unsigned>(_mm256_movemask_ps(reinterpret_cast<__m256>(m)));
-#elif defined(__SSE2__)
-    if constexpr (wide) return static_cast<unsigned>(_mm_movemask_pd(reinterpret_cast<__m128d>(m)));
-    else return static_cast<unsigned>(_mm_movemask_ps(reinterpret_cast<__m128>(m)));
-#else
-    unsigned bits = 0;
-    for (std::size_t c = 0; c < sizeof m / sizeof(T); ++c) bits |= (m[c] != 0 ? 1u : 0u) << c;
-    return bits;
-#endif
-}
-
-/// The even lanes of a then b.
-template <class V, std::size_t... I>
-[[gnu::always_inline]] inline V evens(const V& a, const V& b, std::index_sequence<I...>) {
-    return __builtin_shufflevector(a, b, (2 * I)...);
-}
-
-/// Every `Spread`-th T from p, a vector's worth.
-template <class V, std::size_t Spread>
-[[gnu::always_inline]] inline V every(const char* p) {
-    if constexpr (Spread == 1) {
-        V v;
-        std::memcpy(&v, p, sizeof v);
-        return v;
-    } else {
-        return evens(every<V, Spread / 2>(p), every<V, Spread / 2>(p + Spread / 2 * sizeof(V)),
-                     std::make_index_sequence<sizeof(V) / sizeof(V{}[0])>{});
-    }
-}
-
-/// Vector J of a's lanes each repeated `Spread` times: every's inverse.
-template <std::size_t Spread, std::size_t J, class V, std::size_t... I>
-[[gnu::always_inline]] inline V widen(const V& a, std::index_sequence<I...>) {
-    return __builtin_shufflevector(a, a, ((J * sizeof...(I) + I) / Spread)...);
-}
-
-/// One register of lanes of argmin or argmax states of floating T, in their memory (an array
-/// of {value, index}): a column fold compares a row's values with the states' in vectors and
-/// replaces the states they beat with vector blends, where Red::step would take a branchy
-/// step per value.
-template <class Red, class T>
-struct state_lanes {
-    using V = typename vector_of<T, vector_bytes>::type;
-    using P = decltype(V{} < V{});
-    using state = typename Red::template state<T>;
-    static constexpr std::size_t per = vector_bytes / sizeof(T), spread = sizeof(state) / sizeof(T);
-    static_assert(offsetof(state, value) == 0 && sizeof(state) % sizeof(T) == 0 && (spread & (spread - 1)) == 0);
-
-    static V values(const state* s) { return every<V, spread>(reinterpret_cast<const char*>(s)); }
-    /// The memory of per / spread states {any, index}.
-    static V filled(std::int64_t index) {
-        state f[per / spread];
-        std::fill_n(f, per / spread, state{T{}, index});
-        V v;
-        std::memcpy(&v, f, sizeof v);
-        return v;
-    }
-    /// Sets the states at s whose lane `beaten` has to {value of `in`, the index in `fill`}.
-    static void replace(state* s, const V& in, const P& beaten, const V& fill) {
-        [&]<std::size_t... J>(std::index_sequence<J...>) {
-            (replace_part<J>(s, in, beaten, fill, std::make_index_sequence<per>{}), ...);
-        }(std::make_index_sequence<spread>{});
-    }
-
-  private:
-    template <std::size_t J, std::size_t... I>
-    static void replace_part(state* s, const V& in, const P& beaten, const V& fill, std::index_sequence<I...> l) {
-        constexpr P value_slot{(I % spread == 0 ? -1 : 0)...};
-        char* const at = reinterpret_cast<char*>(s) + J * sizeof(V);
-        V part;
-        std::memcpy(&part, at, sizeof part);
-        part = widen<spread, J>(beaten, l) ? (value_slot ? widen<spread, J>(in, l) : fill) : part;
-        std::memcpy(at, &part, sizeof part);
-    }
+/// Rows `width` apart from v, as fold_column_block reads them.
+template <class T>
+struct rows_apart {
+    const T* v;
+    std::int64_t width;
+    const T* at(std::int64_t r) const { return v + r * width; }
 };
+/// Rows wherever the caller's pointers say.
+template <class T>
+struct listed_rows {
+    const T* const* row;
+    const T* at(std::int64_t r) const { return row[r]; }
+};
+
+/// Folds columns [i, i + Regs registers of lanes) of `rows` rows (row r at rows_at.at(r),
+/// with index k + r) into their argmin or argmax states, floating T, in registers: per row and
+/// register one compare-select for the values and one for the rows they came from; the states
+/// are read and written once. They end as Red::step leaves them: of equals the first stays
+/// (the states' indices are below k), an empty state takes its column's first value, and
+/// columns that meet a NaN are folded again with Red::step. Several registers side by side
+/// read a longer run of each row.
+template <class Red, class T, int Regs, class Rows>
+void fold_column_block(typename Red::template state<T>* acc, const Rows& rows_at, std::int64_t rows, std::int64_t i,
+                       std::int64_t k) {
+    using V = typename vector_of<T, vector_bytes>::type;
+    using P = decltype(V{} < V{});  // integers of T's size: masks, and rows
+    using position = std::remove_cvref_t<decltype(P{}[0])>;
+    constexpr int per = vector_bytes / sizeof(T), count = Regs * per;
+    T value[count];
+    position at[count];  // the row of the column's value; -1: from before
+    const T* const first = rows_at.at(0) + i;
+    for (int c = 0; c < count; ++c) {
+        const bool empty = acc[i + c].index < 0;
+        value[c] = empty ? first[c] : acc[i + c].value;
+        at[c] = empty ? 0 : -1;
+    }
+    V best[Regs];
+    P from[Regs], nan{};
+    std::memcpy(best, value, sizeof best);
+    std::memcpy(from, at, sizeof from);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const T* const row = rows_at.at(r) + i;
+        for (int g = 0; g < Regs; ++g) {
+            V x;
+            std::memcpy(&x, row + g * per, sizeof x);
+            nan |= x != x;
+            const P better = Red::keeps_greater ? best[g] < x : x < best[g];
+            best[g] = better ? x : best[g];
+            from[g] = better ? P{} + static_cast<position>(r) : from[g];
+        }
+    }
+    bool any_nan = false;
+    for (int c = 0; c < per; ++c) any_nan |= nan[c] != 0;
+    if (any_nan) {
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (int c = 0; c < count; ++c) Red::template step<T>(acc[i + c], rows_at.at(r)[i + c], k + r);
+        return;
+    }
+    std::memcpy(value, best, sizeof best);
+    std::memcpy(at, from, sizeof from);
+    for (int c = 0; c < count; ++c)
+        if (at[c] >= 0) acc[i + c] = {value[c], k + at[c]};
+}
+
+/// Folds `rows` rows of `width` values into the states of their columns (see fold_loop).
+/// Floating argmin and argmax take a register of columns at a time over every row; the
+/// others return false and leave the rows to the caller.
+template <class Red, class T, class Rows>
+bool fold_ordered_columns(typename Red::template state<T>* acc, const Rows& rows_at, std::int64_t rows,
+                          std::int64_t width, std::int64_t k) {
+    constexpr std::int64_t per = vector_bytes / sizeof(T);
+    if constexpr (ordered_fold<Red, T> && Red::uses_index) {
+        if (width < per) return false;  // narrow rows: folded many at a time
+        std::int64_t i = 0;
+        for (; i + 4 * per <= width; i += 4 * per) fold_column_block<Red, T, 4>(acc, rows_at, rows, i, k);
+        for (; i + per <= width; i += per) fold_column_block<Red, T, 1>(acc, rows_at, rows, i, k);
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t c = i; c < width; ++c) Red::template step<T>(acc[c], rows_at.at(r)[c], k + r);
+        return true;
+    } else {
+        return (void)acc, (void)rows_at, (void)rows, (void)width, (void)k, false;
+    }
+}
 
 }  // namespace
 
@@ -200,31 +198,7 @@ void fold_loop<Isa, Red, T>::lanes(state* lane, const T* v, std::int64_t n, std:
 template <int Isa, class Red, class T>
 void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width, std::int64_t rows, std::int64_t k) {
     std::int64_t r = 0;
-    if constexpr (ordered_fold<Red, T> && Red::uses_index) {
-        // After the first rows few values change their column's state, and a row that
-        // changes most is blended in too: neither branches on the data. (Rows narrower than
-        // a register are folded many at a time below.)
-        using lanes = state_lanes<Red, T>;
-        constexpr std::int64_t per = lanes::per;
-        for (; r < rows && width >= per; ++r, v += width) {
-            const typename lanes::V fill = lanes::filled(k + r);
-            std::int64_t i = 0;
-            for (; i + per <= width; i += per) {
-                typename lanes::V in;
-                std::memcpy(&in, v + i, sizeof in);
-                const typename lanes::V value = lanes::values(acc + i);
-                const typename lanes::P beaten = Red::keeps_greater ? value < in : in < value;
-                if (lane_bits<T>(beaten) != 0) lanes::replace(acc + i, in, beaten, fill);
-                // Ties and NaNs: Red::step decides.
-                for (unsigned unsure = lane_bits<T>((in == value) | (in != in) | (value != value)); unsure != 0;
-                     unsure &= unsure - 1) {
-                    const int c = std::countr_zero(unsure);
-                    Red::template step<T>(acc[i + c], v[i + c], k + r);
-                }
-            }
-            for (; i < width; ++i) Red::template step<T>(acc[i], v[i], k + r);
-        }
-    }
+    if (fold_ordered_columns<Red, T>(acc, rows_apart<T>{v, width}, rows, width, k)) return;
     if (width < 2 * lane_count && rows >= 2 * lane_count / width) {
         // Narrow rows: fold `group` rows at a time into as many rows of lanes (a local copy the
         // compiler keeps apart from v), so that each step does not wait on the row before.
@@ -238,6 +212,13 @@ void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width,
     }
     for (; r < rows; ++r, v += width)
         for (std::int64_t i = 0; i < width; ++i) Red::template step<T>(acc[i], v[i], k + r);
+}
+
+template <int Isa, class Red, class T>
+void fold_loop<Isa, Red, T>::column_rows(state* acc, const T* const* row, std::int64_t rows, std::int64_t width,
+                                         std::int64_t k) {
+    if (fold_ordered_columns<Red, T>(acc, listed_rows<T>{row}, rows, width, k)) return;
+    for (std::int64_t r = 0; r < rows; ++r) columns(acc, row[r], width, 1, k + r);
 }
 
 namespace {

@@ -130,13 +130,7 @@ struct arg_reducer {
     template <class T> static constexpr bool accepts = true;
     /// As min_reducer's, where each lane's indices increase (a fold takes values in order).
     static constexpr bool keeps_greater = Max;
-    /// Empty (index -1). Its value is one that every value ties or beats, which lets a fold
-    /// find the states a step may change by comparing values alone (fold_loop::columns).
-    template <class T> static state<T> identity() {
-        using bound = std::numeric_limits<T>;
-        if constexpr (bound::has_infinity) return {Max ? -bound::infinity() : bound::infinity(), -1};
-        else return {Max ? bound::lowest() : bound::max(), -1};
-    }
+    template <class T> static state<T> identity() { return {T{}, -1}; }
 
     template <class T> static bool is_nan(T v) {
         if constexpr (std::is_floating_point_v<T>) return v != v;

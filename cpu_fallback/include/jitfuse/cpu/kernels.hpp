@@ -67,12 +67,14 @@ inline void stream_fence() noexcept {
 inline constexpr int lane_count = 16;
 
 /// Reduction steps: `lanes` folds n values into 16 lane states (value i has index first + i);
-/// `columns` folds `rows` rows of `width` values, row r with index k + r, column i into acc[i].
+/// `columns` folds `rows` rows of `width` values, row r with index k + r, column i into acc[i];
+/// `column_rows` the same of rows anywhere (row r at row[r]).
 template <int Isa, class Red, class T>
 struct fold_loop {
     using state = typename Red::template state<T>;
     static void lanes(state* lane, const T* v, std::int64_t n, std::int64_t first);
     static void columns(state* acc, const T* v, std::int64_t width, std::int64_t rows, std::int64_t k);
+    static void column_rows(state* acc, const T* const* row, std::int64_t rows, std::int64_t width, std::int64_t k);
 };
 
 /// Blocks of a rolling window rolled side by side by roll_loop: one vector of V.
@@ -138,6 +140,12 @@ template <class Red, class T>
 void fold_columns(typename Red::template state<T>* acc, const T* v, std::int64_t width, std::int64_t rows,
                   std::int64_t k) {
     with_kernel_isa([&](auto isa) { fold_loop<isa(), Red, T>::columns(acc, v, width, rows, k); });
+}
+
+template <class Red, class T>
+void fold_column_rows(typename Red::template state<T>* acc, const T* const* row, std::int64_t rows, std::int64_t width,
+                      std::int64_t k) {
+    with_kernel_isa([&](auto isa) { fold_loop<isa(), Red, T>::column_rows(acc, row, rows, width, k); });
 }
 
 template <class Op, class V>
