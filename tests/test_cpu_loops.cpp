@@ -24,6 +24,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "every_isa.hpp"
 #include "exact_lines.hpp"
 
 namespace jf = jitfuse;
@@ -59,16 +60,6 @@ void check_transposing(std::int64_t rows, std::int64_t cols, std::mt19937_64& rn
     CHECK(wrong == 0);
 }
 
-/// Runs check(isa) for every instruction set this CPU has a kernel build of.
-template <class Check>
-void on_every_isa(Check&& check) {
-    check(std::integral_constant<int, 0>{});
-#if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
-    if (jitfuse::cpu::kernel_isa() >= 2) check(std::integral_constant<int, 2>{});
-    if (jitfuse::cpu::kernel_isa() >= 3) check(std::integral_constant<int, 3>{});
-#endif
-}
-
 /// Runs roll_loop<Isa> on every instruction set this CPU has, for windows below, at and above
 /// a vector of blocks, on a line of step 1 and of step 3; each must give the baseline's bits,
 /// and the baseline the means of the windows.
@@ -102,7 +93,7 @@ void check_roll_kernels() {
             };
             const std::vector<V> baseline = roll(std::integral_constant<int, 0>{});
             INFO(sizeof(V) << "-byte values, window " << window << ", step " << step);
-            on_every_isa([&](auto isa) {
+            test::on_every_isa([&](auto isa) {
                 const std::vector<V> got = roll(isa);
                 CHECK(std::memcmp(got.data(), baseline.data(), got.size() * sizeof(V)) == 0);
             });
@@ -216,7 +207,7 @@ void check_ordered_lanes() {
             for (std::int64_t i = 0; i < n; ++i)
                 if (O::replaces(want[i % cpu::lane_count], v[i])) want[i % cpu::lane_count] = O::make(v[i], first + i);
             INFO(Red::name << " of " << n << " " << sizeof(V) << "-byte values, " << nans << " NaNs");
-            on_every_isa([&](auto isa) {
+            test::on_every_isa([&](auto isa) {
                 auto lanes = start;
                 cpu::fold_loop<isa(), Red, V>::lanes(lanes.data(), v.data(), n, first);
                 CHECK(O::mismatches(lanes, want) == 0);
@@ -255,7 +246,7 @@ void check_ordered_columns() {
                 std::vector<const V*> row;
                 for (std::int64_t r = 0; r < rows; ++r) row.push_back(apart.emplace_back(v.begin() + r * width, v.begin() + (r + 1) * width).data());
                 INFO(Red::name << " of " << rows << " rows of " << width << " " << sizeof(V) << "-byte values, case " << nans);
-                on_every_isa([&](auto isa) {
+                test::on_every_isa([&](auto isa) {
                     auto acc = start;
                     jitfuse::cpu::fold_loop<isa(), Red, V>::columns(acc.data(), v.data(), width, rows, k);
                     CHECK(O::mismatches(acc, want, O::arg) == 0);

@@ -15,6 +15,7 @@
 #include <random>
 #include <vector>
 
+#include "every_isa.hpp"
 #include "reference.hpp"
 #include "scoped.hpp"
 
@@ -26,16 +27,6 @@ namespace {
 struct streaming_scope : test::settings_scope {
     streaming_scope() { jf::config().stream_store_bytes = 1; }
 };
-
-/// stream_loop<Isa> of every instruction set this CPU runs (not only the one picked).
-template <class F>
-void for_each_stream_isa(F&& f) {
-    f(std::integral_constant<int, 0>{});
-#if defined(__x86_64__) && !defined(JITFUSE_NO_SIMD_DISPATCH)
-    if (jf::cpu::kernel_isa() >= 2) f(std::integral_constant<int, 2>{});
-    if (jf::cpu::kernel_isa() >= 3) f(std::integral_constant<int, 3>{});
-#endif
-}
 
 template <class T>
 void check_stream_kernel() {
@@ -49,7 +40,7 @@ void check_stream_kernel() {
     for (auto& b : random_bytes) b = static_cast<unsigned char>(rng());
     std::memcpy(in.data(), random_bytes.data(), random_bytes.size());
     alignas(64) static T dst[room];
-    for_each_stream_isa([&](auto isa) {
+    test::on_every_isa([&](auto isa) {
         for (std::int64_t out_offset = 0; out_offset * std::int64_t{sizeof(T)} < 64; ++out_offset)
             for (const std::int64_t source_offset : {0, 1})
                 for (const std::int64_t n : lengths) {

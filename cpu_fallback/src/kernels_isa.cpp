@@ -125,10 +125,7 @@ void fold_column_block(typename Red::template state<T>* acc, const Rows& rows_at
         for (int g = 0; g < Regs; ++g) {
             V x;
             std::memcpy(&x, row + g * per, sizeof x);
-            nan |= x != x;
-            const P better = Red::keeps_greater ? best[g] < x : x < best[g];
-            best[g] = better ? x : best[g];
-            from[g] = better ? P{} + static_cast<position>(r) : from[g];
+            keep_better<Red>(best[g], from[g], x, P{} + static_cast<position>(r), nan);
         }
     }
     bool any_nan = false;
@@ -145,14 +142,15 @@ void fold_column_block(typename Red::template state<T>* acc, const Rows& rows_at
 }
 
 /// Folds `rows` rows of `width` values into the states of their columns (see fold_loop).
-/// Floating argmin and argmax take a register of columns at a time over every row; the
-/// others return false and leave the rows to the caller.
+/// Floating argmin and argmax take four registers of columns at a time over every row, then
+/// one; the others return false and leave the rows to the caller.
 template <class Red, class T, class Rows>
 bool fold_ordered_columns(typename Red::template state<T>* acc, const Rows& rows_at, std::int64_t rows,
                           std::int64_t width, std::int64_t k) {
     constexpr std::int64_t per = vector_bytes / sizeof(T);
     if constexpr (ordered_fold<Red, T> && Red::uses_index) {
         if (width < per) return false;  // narrow rows: folded many at a time
+        if (rows <= 0) return true;
         std::int64_t i = 0;
         for (; i + 4 * per <= width; i += 4 * per) fold_column_block<Red, T, 4>(acc, rows_at, rows, i, k);
         for (; i + per <= width; i += per) fold_column_block<Red, T, 1>(acc, rows_at, rows, i, k);

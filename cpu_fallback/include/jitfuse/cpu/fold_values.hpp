@@ -25,6 +25,17 @@ struct vector_of {
 template <class Red, class T>
 concept ordered_fold = std::is_floating_point_v<T> && requires { Red::keeps_greater; };
 
+/// One compare-select of an ordered fold: x replaces best where it is greater than best
+/// (Red::keeps_greater) or less, and for argmin/argmax `from` takes `at` there. A NaN never
+/// replaces; `nan` marks its lanes.
+template <class Red, class V, class P>
+[[gnu::always_inline]] inline void keep_better(V& best, P& from, const V& x, const P& at, P& nan) {
+    nan |= x != x;
+    const P better = Red::keeps_greater ? best < x : x < best;
+    best = better ? x : best;
+    if constexpr (Red::uses_index) from = better ? at : from;
+}
+
 /// Folds values.at(i) for i in [begin, end), a multiple of lane_count values with index first
 /// + i, into the lanes of an ordered_fold, vectors of `Bytes` bytes (the instruction set's
 /// registers) at a time: a value replaces its lane's if it is greater (Red::keeps_greater) or
@@ -62,13 +73,8 @@ template <class Red, class T, std::size_t Bytes, class Values>
         for (int r = 0; r < count; ++r) {
             V x;
             std::memcpy(&x, group + r * per, sizeof x);
-            nan |= x != x;
-            const P better = Red::keeps_greater ? acc[r] < x : x < acc[r];
-            acc[r] = better ? x : acc[r];
-            if constexpr (Red::uses_index) {
-                pos[r] = better ? ahead[r] : pos[r];
-                ahead[r] += lane_count;
-            }
+            keep_better<Red>(acc[r], pos[r], x, ahead[r], nan);
+            if constexpr (Red::uses_index) ahead[r] += lane_count;
         }
     }
     for (int k = 0; k < per; ++k)

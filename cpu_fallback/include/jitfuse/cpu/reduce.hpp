@@ -391,7 +391,10 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
                             ev.start_row(index, plan.dims);
                             T* const slot = &stack[q * tile];
                             row[q] = ev.eval(j + i, m, slot);
-                            if (inside(ev, row[q])) row[q] = std::copy_n(row[q], m, slot) - m;
+                            if (inside(ev, row[q])) {
+                                std::copy_n(row[q], m, slot);
+                                row[q] = slot;
+                            }
                         }
                         fold_column_rows<Red, T>(acc + i, row, count, m, kb);
                     }
