@@ -155,12 +155,6 @@ inline std::int64_t column_band(std::int64_t length, std::size_t state_bytes) {
 /// made argmax(x, 0) of (16777, 1000) floats 1.5 times as slow.
 template <class Red, class T>
 inline constexpr std::int64_t stacked_rows = ordered_fold<Red, T> && Red::uses_index ? 16 : 1;
-/// Whether p points into the evaluator ev: a tile it computed, which its next eval overwrites.
-template <class Eval, class T>
-bool inside(const Eval& ev, const T* p) {
-    const auto at = reinterpret_cast<std::uintptr_t>(p), from = reinterpret_cast<std::uintptr_t>(&ev);
-    return at >= from && at < from + sizeof ev;
-}
 /// Outputs needed to share an axis reduction out without cutting its reduced axis.
 inline constexpr std::int64_t min_units = 64;
 /// Elements per piece of a cut reduced axis: the partial states then take a small fraction of
@@ -311,6 +305,46 @@ void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t
     });
 }
 
+/// Folds reduced positions [k0, k1) of the band [j, j + n) of a column reduction into `acc`,
+/// stacked_rows<Red, T> rows to a kernel call (`index`: the band's other loop axes). Rows that
+/// lie side by side in an array are read where they are, a whole band at a time; computed rows
+/// a tile at a time, each copied to its slot of `stack` unless computed there, since an
+/// evaluator's next eval overwrites its own tile.
+template <class Red, class T, int R, class Eval>
+void fold_stacked_rows(Eval& ev, const loop_plan<R>& plan, int g_axis, std::array<std::int64_t, R> index, std::int64_t k0,
+                       std::int64_t k1, std::int64_t j, std::int64_t n, state_t<Red, T>* acc, T* stack) {
+    constexpr std::int64_t stacked = stacked_rows<Red, T>;
+    const T* row[stacked];
+    const auto stand_on = [&](std::int64_t k) {
+        index[g_axis] = k;
+        ev.start_row(index, plan.dims);
+    };
+    for (std::int64_t kb = k0; kb < k1; kb += stacked) {
+        const std::int64_t count = std::min(stacked, k1 - kb);
+        if constexpr (requires { ev.in_place(j); }) {
+            std::int64_t q = 0;
+            for (; q < count; ++q) {
+                stand_on(kb + q);
+                if (!(row[q] = ev.in_place(j))) break;
+            }
+            if (q == count) {
+                fold_column_rows<Red, T>(acc, row, count, n, kb);
+                continue;
+            }
+        }
+        for (std::int64_t i = 0; i < n; i += tile) {
+            const std::int64_t m = std::min(tile, n - i);
+            for (std::int64_t q = 0; q < count; ++q) {
+                stand_on(kb + q);
+                T* const slot = &stack[q * tile];
+                if (const T* v = ev.eval(j + i, m, slot); v != slot) std::copy_n(v, m, slot);
+                row[q] = slot;
+            }
+            fold_column_rows<Red, T>(acc + i, row, count, m, kb);
+        }
+    }
+}
+
 /// The reduced axis is an outer loop axis (g_axis): each work unit accumulates a tile of the
 /// inner axis over the reduced positions, or over a piece of them when the units are few.
 template <class Red, int R, detail::expression E, class Dest>
@@ -368,37 +402,7 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
                     fold_columns<Red, T>(acc, ev.eval(k * inner, rows * inner), inner, rows, k);
                 }
             } else if constexpr (stacked_rows<Red, T> > 1) {
-                // Many rows to a call: an array's rows where they lie, band by band; computed
-                // rows stacked a tile at a time.
-                const T* row[stacked_rows<Red, T>];
-                for (std::int64_t kb = k0; kb < k1; kb += stacked_rows<Red, T>) {
-                    const std::int64_t count = std::min(stacked_rows<Red, T>, k1 - kb);
-                    if constexpr (detail::is_array_v<E>) {
-                        if (ev.view.inner_stride == 1) {
-                            for (std::int64_t q = 0; q < count; ++q) {
-                                index[g_axis] = kb + q;
-                                ev.start_row(index, plan.dims);
-                                row[q] = ev.view.row + j;
-                            }
-                            fold_column_rows<Red, T>(acc, row, count, n, kb);
-                            continue;
-                        }
-                    }
-                    for (std::int64_t i = 0; i < n; i += tile) {
-                        const std::int64_t m = std::min(tile, n - i);
-                        for (std::int64_t q = 0; q < count; ++q) {
-                            index[g_axis] = kb + q;
-                            ev.start_row(index, plan.dims);
-                            T* const slot = &stack[q * tile];
-                            row[q] = ev.eval(j + i, m, slot);
-                            if (inside(ev, row[q])) {
-                                std::copy_n(row[q], m, slot);
-                                row[q] = slot;
-                            }
-                        }
-                        fold_column_rows<Red, T>(acc + i, row, count, m, kb);
-                    }
-                }
+                fold_stacked_rows<Red, T, R>(ev, plan, g_axis, index, k0, k1, j, n, acc, stack.get());
             } else {
                 for (std::int64_t k = k0; k < k1; ++k) {
                     index[g_axis] = k;

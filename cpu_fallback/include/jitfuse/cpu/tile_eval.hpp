@@ -71,6 +71,9 @@ struct tile_eval<array<T, AR>, R> {
     tile_eval(const array<T, AR>& a, const loop_plan<R>& plan) : view(a.data(), a.shape(), a.strides(), plan) {}
 
     void start_row(const std::array<std::int64_t, R>& index, int dims) { view.start_row(index, dims); }
+    /// The current row from place j on where its values lie side by side in the array (they
+    /// stay there across evals), else null.
+    const T* in_place(std::int64_t j) const { return view.inner_stride == 1 ? view.row + j : nullptr; }
     const T* eval(std::int64_t j, std::int64_t n, T* = nullptr) {
         if (view.inner_stride == 1) return view.row + j;
         if (view.inner_stride == 0) {
