@@ -218,8 +218,8 @@ void check_ordered_lanes() {
 /// The same for folds of columns: rows of `width` values, row r with index k + r, each value
 /// into its column's state, the rows `width` apart (`columns`) or each in its own memory
 /// (`column_rows`). argmin and argmax keep a few registers of columns in registers over all
-/// the rows and fold them again with Red::step where they meet a NaN; min and max vectorise
-/// the plain step. Widths around a register of lanes (4 to 16 values), four registers and a
+/// the rows and fold them again with Red::step where they meet a NaN; so do min and max over
+/// two rows or more. Widths around a register of lanes (4 to 16 values), four registers and a
 /// tile; a last row that beats every state but +-inf and NaN, and earlier states with values,
 /// NaNs and (argmin, argmax) none. min and max fold narrow columns a group of rows at a time
 /// and merge the groups, so of NaNs, or of +0 and -0, they may keep another than the first
@@ -255,6 +255,61 @@ void check_ordered_columns() {
                     CHECK(O::mismatches(acc, want, O::arg) == 0);
                 });
             }
+}
+
+/// Sums and products of floating columns keep a few registers of columns over all the rows
+/// (two or more), adding or multiplying row after row as Red::step does: on every instruction
+/// set, rows of 32 values or more, in an array (`columns`) or each in its own memory
+/// (`column_rows`), give a plain loop's bits to the last. Narrower rows, many of them, are
+/// folded a group at a time and the groups merged: those are checked against long double
+/// within the bound of a sum of rows + 1 terms, (rows + 1) * eps * sum|term| (rows + 1 products
+/// of values in [1/2, 2] are exact to that bound relative to the product itself).
+template <class Red, class V>
+void check_arithmetic_columns() {
+    const bool product = std::same_as<Red, jitfuse::detail::prod_reducer>;
+    const std::int64_t k = 1000;
+    std::mt19937_64 rng(53);
+    std::uniform_real_distribution<V> spread(product ? V(0.5) : V(-1), product ? V(2) : V(1));
+    for (const std::int64_t width : {1, 3, 8, 16, 17, 31, 32, 40, 64, 100, 512, 1000})
+        for (const std::int64_t rows : {1, 2, 7, 8, 9, 40}) {
+            std::vector<V> v(static_cast<std::size_t>(width * rows));
+            for (V& x : v) x = spread(rng);
+            std::vector<V> start(static_cast<std::size_t>(width));
+            for (V& x : start) x = spread(rng);
+            auto want = start;
+            std::vector<long double> exact(start.begin(), start.end()), magnitude;
+            for (const V x : start) magnitude.push_back(std::fabs(x));
+            for (std::int64_t r = 0; r < rows; ++r)
+                for (std::int64_t i = 0; i < width; ++i) {
+                    const V x = v[r * width + i];
+                    Red::template step<V>(want[i], x, k + r);
+                    exact[i] = product ? exact[i] * x : exact[i] + x;
+                    magnitude[i] = product ? std::fabs(exact[i]) : magnitude[i] + std::fabs(x);
+                }
+            std::vector<std::vector<V>> apart;  // each row in its own memory
+            std::vector<const V*> row;
+            for (std::int64_t r = 0; r < rows; ++r)
+                row.push_back(apart.emplace_back(v.begin() + r * width, v.begin() + (r + 1) * width).data());
+            const auto check = [&](const std::vector<V>& got, bool bits) {
+                std::int64_t wrong = 0;
+                for (std::size_t i = 0; i < got.size(); ++i) {
+                    const long double bound = (rows + 1) * std::numeric_limits<V>::epsilon() * magnitude[i];
+                    wrong += bits ? std::memcmp(&got[i], &want[i], sizeof(V)) != 0 : std::fabs(got[i] - exact[i]) > bound;
+                }
+                CHECK(wrong == 0);
+            };
+            INFO(Red::name << " of " << rows << " rows of " << width << " " << sizeof(V) << "-byte values");
+            test::on_every_isa([&](auto isa) {
+                auto acc = start;
+                jitfuse::cpu::fold_loop<isa(), Red, V>::columns(acc.data(), v.data(), width, rows, k);
+                check(acc, width >= 32);
+                check(acc, false);
+                acc = start;
+                jitfuse::cpu::fold_loop<isa(), Red, V>::column_rows(acc.data(), row.data(), rows, width, k);
+                check(acc, width >= 32);
+                check(acc, false);
+            });
+        }
 }
 
 template <class V>
@@ -332,5 +387,13 @@ TEST_SUITE("cpu loops") {
     TEST_CASE("min, max, argmin, argmax lanes and columns: every instruction set keeps the first NaN, the first of equals") {
         check_ordered_all<float>();
         check_ordered_all<double>();
+    }
+    TEST_CASE("sums and products of columns: every instruction set adds row after row, as a plain loop") {
+        namespace d = jitfuse::detail;
+        check_arithmetic_columns<d::sum_reducer, float>();
+        check_arithmetic_columns<d::sum_reducer, double>();
+        check_arithmetic_columns<d::prod_reducer, float>();
+        check_arithmetic_columns<d::prod_reducer, double>();
+        check_arithmetic_columns<d::mean_reducer, float>();
     }
 }

@@ -94,13 +94,14 @@ struct listed_rows {
     const T* at(std::int64_t r) const { return row[r]; }
 };
 
-/// Folds columns [i, i + Regs registers of lanes) of `rows` rows (row r at rows_at.at(r),
-/// with index k + r) into their argmin or argmax states, floating T, in registers: per row and
-/// register one compare-select for the values and one for the rows they came from; the states
-/// are read and written once. They end as Red::step leaves them: of equals the first stays
-/// (the states' indices are below k), an empty state takes its column's first value, and
-/// columns that meet a NaN are folded again with Red::step. Several registers side by side
-/// read a longer run of each row.
+/// Folds columns [i, i + Regs registers of lanes) of `rows` rows (row r at rows_at.at(r), with
+/// index k + r) into their states, the states in registers: read and written once per call, not
+/// once per row. Sums and products add or multiply a register per row in the order Red::step
+/// does. An ordered_fold takes one compare-select per row and register, for the values and for
+/// argmin/argmax the rows they came from; the states end as Red::step leaves them (of equals
+/// the first stays, an empty arg state takes its column's first value), and columns that meet
+/// a NaN are folded again with Red::step. Several registers side by side read a longer run of
+/// each row.
 template <class Red, class T, int Regs, class Rows>
 void fold_column_block(typename Red::template state<T>* acc, const Rows& rows_at, std::int64_t rows, std::int64_t i,
                        std::int64_t k) {
@@ -108,48 +109,62 @@ void fold_column_block(typename Red::template state<T>* acc, const Rows& rows_at
     using P = decltype(V{} < V{});  // integers of T's size: masks, and rows
     using position = std::remove_cvref_t<decltype(P{}[0])>;
     constexpr int per = vector_bytes / sizeof(T), count = Regs * per;
-    T value[count];
-    position at[count];  // the row of the column's value; -1: from before
-    const T* const first = rows_at.at(0) + i;
-    for (int c = 0; c < count; ++c) {
-        const bool empty = acc[i + c].index < 0;
-        value[c] = empty ? first[c] : acc[i + c].value;
-        at[c] = empty ? 0 : -1;
-    }
-    V best[Regs];
-    P from[Regs], nan{};
-    std::memcpy(best, value, sizeof best);
-    std::memcpy(from, at, sizeof from);
-    for (std::int64_t r = 0; r < rows; ++r) {
-        const T* const row = rows_at.at(r) + i;
-        for (int g = 0; g < Regs; ++g) {
-            V x;
-            std::memcpy(&x, row + g * per, sizeof x);
-            keep_better<Red>(best[g], from[g], x, P{} + static_cast<position>(r), nan);
+    const auto load = [&](std::int64_t r, int g) {
+        V x;
+        std::memcpy(&x, rows_at.at(r) + i + g * per, sizeof x);
+        return x;
+    };
+    if constexpr (arithmetic_fold<Red, T>) {
+        V total[Regs];
+        std::memcpy(total, acc + i, sizeof total);
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (int g = 0; g < Regs; ++g) step_register<Red>(total[g], load(r, g));
+        std::memcpy(acc + i, total, sizeof total);
+    } else {
+        T value[count];
+        position at[count];  // the row of the column's value; -1: from before
+        for (int c = 0; c < count; ++c) {
+            if constexpr (Red::uses_index) {
+                const bool empty = acc[i + c].index < 0;
+                value[c] = empty ? rows_at.at(0)[i + c] : acc[i + c].value;
+                at[c] = empty ? 0 : -1;
+            } else {
+                value[c] = acc[i + c];
+            }
+        }
+        V best[Regs];
+        P from[Regs]{}, nan{};
+        std::memcpy(best, value, sizeof best);
+        if constexpr (Red::uses_index) std::memcpy(from, at, sizeof from);
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (int g = 0; g < Regs; ++g) keep_better<Red>(best[g], from[g], load(r, g), P{} + static_cast<position>(r), nan);
+        bool any_nan = false;
+        for (int c = 0; c < per; ++c) any_nan |= nan[c] != 0;
+        if (any_nan) {
+            for (std::int64_t r = 0; r < rows; ++r)
+                for (int c = 0; c < count; ++c) Red::template step<T>(acc[i + c], rows_at.at(r)[i + c], k + r);
+            return;
+        }
+        std::memcpy(value, best, sizeof best);
+        if constexpr (Red::uses_index) {
+            std::memcpy(at, from, sizeof from);
+            for (int c = 0; c < count; ++c)
+                if (at[c] >= 0) acc[i + c] = {value[c], k + at[c]};
+        } else {
+            std::copy_n(value, count, acc + i);
         }
     }
-    bool any_nan = false;
-    for (int c = 0; c < per; ++c) any_nan |= nan[c] != 0;
-    if (any_nan) {
-        for (std::int64_t r = 0; r < rows; ++r)
-            for (int c = 0; c < count; ++c) Red::template step<T>(acc[i + c], rows_at.at(r)[i + c], k + r);
-        return;
-    }
-    std::memcpy(value, best, sizeof best);
-    std::memcpy(at, from, sizeof from);
-    for (int c = 0; c < count; ++c)
-        if (at[c] >= 0) acc[i + c] = {value[c], k + at[c]};
 }
 
-/// Folds `rows` rows of `width` values into the states of their columns (see fold_loop).
-/// Floating argmin and argmax take four registers of columns at a time over every row, then
-/// one; the others return false and leave the rows to the caller.
+/// Folds `rows` rows of `width` values into the states of their columns (see fold_loop): four
+/// registers of columns at a time over every row, then one, then the last columns one by one.
+/// Other reducers, and rows narrower than a register, return false and are left to the caller.
 template <class Red, class T, class Rows>
-bool fold_ordered_columns(typename Red::template state<T>* acc, const Rows& rows_at, std::int64_t rows,
-                          std::int64_t width, std::int64_t k) {
+bool fold_column_blocks(typename Red::template state<T>* acc, const Rows& rows_at, std::int64_t rows,
+                        std::int64_t width, std::int64_t k) {
     constexpr std::int64_t per = vector_bytes / sizeof(T);
-    if constexpr (ordered_fold<Red, T> && Red::uses_index) {
-        if (width < per) return false;  // narrow rows: folded many at a time
+    if constexpr (folds_in_registers<Red, T>) {
+        if (width < per) return false;
         if (rows <= 0) return true;
         std::int64_t i = 0;
         for (; i + 4 * per <= width; i += 4 * per) fold_column_block<Red, T, 4>(acc, rows_at, rows, i, k);
@@ -195,9 +210,14 @@ void fold_loop<Isa, Red, T>::lanes(state* lane, const T* v, std::int64_t n, std:
 
 template <int Isa, class Red, class T>
 void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width, std::int64_t rows, std::int64_t k) {
+    // States in registers pay over two rows or more (argmin and argmax of floats: always); over
+    // many narrow rows the steps would each wait on the row before, and are grouped instead.
+    const bool arg = ordered_fold<Red, T> && Red::uses_index;
+    const bool many_narrow = width < 2 * lane_count && rows >= 2 * lane_count / width;
+    if ((arg || (rows >= 2 && !many_narrow)) && fold_column_blocks<Red, T>(acc, rows_apart<T>{v, width}, rows, width, k))
+        return;
     std::int64_t r = 0;
-    if (fold_ordered_columns<Red, T>(acc, rows_apart<T>{v, width}, rows, width, k)) return;
-    if (width < 2 * lane_count && rows >= 2 * lane_count / width) {
+    if (many_narrow) {
         // Narrow rows: fold `group` rows at a time into as many rows of lanes (a local copy the
         // compiler keeps apart from v), so that each step does not wait on the row before.
         const std::int64_t group = 2 * lane_count / width, lanes = group * width;
@@ -215,7 +235,7 @@ void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width,
 template <int Isa, class Red, class T>
 void fold_loop<Isa, Red, T>::column_rows(state* acc, const T* const* row, std::int64_t rows, std::int64_t width,
                                          std::int64_t k) {
-    if (fold_ordered_columns<Red, T>(acc, listed_rows<T>{row}, rows, width, k)) return;
+    if (fold_column_blocks<Red, T>(acc, listed_rows<T>{row}, rows, width, k)) return;
     for (std::int64_t r = 0; r < rows; ++r) columns(acc, row[r], width, 1, k + r);
 }
 

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "jitfuse/cpu/kernels.hpp"
+#include "jitfuse/detail/reducers.hpp"
 
 namespace jitfuse::cpu {
 
@@ -24,6 +25,22 @@ struct vector_of {
 /// compare-select instead (fold_ordered).
 template <class Red, class T>
 concept ordered_fold = std::is_floating_point_v<T> && requires { Red::keeps_greater; };
+
+/// Sums, means and products of floats in their own type: one vector add or multiply a step.
+template <class Red, class T>
+concept arithmetic_fold = std::is_floating_point_v<T> && std::same_as<typename Red::template state<T>, T> &&
+                          (std::same_as<Red, detail::sum_reducer> || std::same_as<Red, detail::mean_reducer> ||
+                           std::same_as<Red, detail::prod_reducer>);
+/// The reducers whose column folds keep a few registers of states over many rows (fold_loop).
+template <class Red, class T>
+concept folds_in_registers = ordered_fold<Red, T> || arithmetic_fold<Red, T>;
+
+/// One step of an arithmetic_fold on a register of states.
+template <class Red, class V>
+[[gnu::always_inline]] inline void step_register(V& total, const V& x) {
+    if constexpr (std::same_as<Red, detail::prod_reducer>) total *= x;
+    else total += x;
+}
 
 /// One compare-select of an ordered fold: x replaces best where it is greater than best
 /// (Red::keeps_greater) or less, and for argmin/argmax `from` takes `at` there. A NaN never

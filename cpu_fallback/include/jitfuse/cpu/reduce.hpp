@@ -149,12 +149,26 @@ inline std::int64_t column_band(std::int64_t length, std::size_t state_bytes) {
     const std::size_t bytes = length <= 8 ? 2 << 10 : 64 << 10;
     return std::max<std::int64_t>(1, static_cast<std::int64_t>(bytes / state_bytes) / tile) * tile;
 }
-/// Rows a column reduction hands the kernel at once: floating argmin and argmax fold a few
-/// registers of columns over all of them with their states in registers (fold_loop), so the
-/// states are read and written once per call, not once per row. 16: 32 rows read at once
-/// made argmax(x, 0) of (16777, 1000) floats 1.5 times as slow.
+/// Whether a column reduction stacks computed rows a tile at a time for the kernel, as it does
+/// an array's rows: floating argmin and argmax, whose per-row state updates cost most.
 template <class Red, class T>
-inline constexpr std::int64_t stacked_rows = ordered_fold<Red, T> && Red::uses_index ? 16 : 1;
+inline constexpr bool stacks_computed_rows = ordered_fold<Red, T> && Red::uses_index;
+/// Rows a column reduction hands the kernel at once, where the kernel folds a few registers of
+/// columns over all of them with their states in registers (fold_loop): the states are read and
+/// written once per call, not once per row. Each row is a stream through memory: argmax(x, 0)
+/// of (16777, 1000) floats took 1.5 times as long with 32 rows as with 16, sum(x, 0) of (21,
+/// 798915) floats 2.46 ms with 16 and 1.81 with 8 (a plain loop); but argmin and argmax, whose
+/// states are costlier to load and store, were slower with 8 (9.6 ms against 6.9).
+template <class Red, class T>
+inline constexpr std::int64_t stacked_rows = stacks_computed_rows<Red, T> ? 16 : folds_in_registers<Red, T> ? 8 : 1;
+/// Whether a band's states in registers pay for the other reducers (their own rows in
+/// sequence read as fast): where the states of `width` columns fill more than half of L1
+/// (sum(x, 0) of (1024, 16384) floats 5.0 -> 3.1 ms; of (16777, 1000) 2.5 ms one row at a time,
+/// 4.2 stacked), or there are few rows (`length`), one call for all.
+template <class S>
+bool stacking_pays(std::int64_t width, std::int64_t length) {
+    return width * static_cast<std::int64_t>(sizeof(S)) > (16 << 10) || length <= 8;
+}
 /// Outputs needed to share an axis reduction out without cutting its reduced axis.
 inline constexpr std::int64_t min_units = 64;
 /// Elements per piece of a cut reduced axis: the partial states then take a small fraction of
@@ -305,42 +319,57 @@ void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t
     });
 }
 
-/// Folds reduced positions [k0, k1) of the band [j, j + n) of a column reduction into `acc`,
-/// stacked_rows<Red, T> rows to a kernel call (`index`: the band's other loop axes). Rows that
-/// lie side by side in an array are read where they are, a whole band at a time; computed rows
-/// a tile at a time, each copied to its slot of `stack` unless computed there, since an
-/// evaluator's next eval overwrites its own tile.
+/// Folds reduced positions [k0, k1) (of `length`) of the band [j, j + n) of a column reduction
+/// into `acc` (`index`: the band's other loop axes). An array's rows, where they lie side by
+/// side, are read where they are, stacked_rows<Red, T> to a kernel call over the whole band,
+/// where that pays; computed rows of stacks_computed_rows a tile at a time, each copied to its
+/// slot of `stack` unless computed there (an evaluator's next eval overwrites its own tile);
+/// other rows one at a time.
 template <class Red, class T, int R, class Eval>
-void fold_stacked_rows(Eval& ev, const loop_plan<R>& plan, int g_axis, std::array<std::int64_t, R> index, std::int64_t k0,
-                       std::int64_t k1, std::int64_t j, std::int64_t n, state_t<Red, T>* acc, T* stack) {
+void fold_column_band(Eval& ev, const loop_plan<R>& plan, int g_axis, std::array<std::int64_t, R> index,
+                      std::int64_t k0, std::int64_t k1, std::int64_t length, std::int64_t j, std::int64_t n,
+                      state_t<Red, T>* acc, T* stack) {
     constexpr std::int64_t stacked = stacked_rows<Red, T>;
     const T* row[stacked];
     const auto stand_on = [&](std::int64_t k) {
         index[g_axis] = k;
         ev.start_row(index, plan.dims);
     };
-    for (std::int64_t kb = k0; kb < k1; kb += stacked) {
-        const std::int64_t count = std::min(stacked, k1 - kb);
-        if constexpr (requires { ev.in_place(j); }) {
-            std::int64_t q = 0;
-            for (; q < count; ++q) {
-                stand_on(kb + q);
-                if (!(row[q] = ev.in_place(j))) break;
-            }
-            if (q == count) {
+    if constexpr (stacked > 1 && requires { ev.in_place(j); }) {
+        stand_on(k0);
+        if (ev.in_place(j) && (stacks_computed_rows<Red, T> || stacking_pays<state_t<Red, T>>(n, length))) {
+            for (std::int64_t kb = k0; kb < k1; kb += stacked) {
+                const std::int64_t count = std::min(stacked, k1 - kb);
+                for (std::int64_t q = 0; q < count; ++q) {
+                    stand_on(kb + q);
+                    row[q] = ev.in_place(j);
+                }
                 fold_column_rows<Red, T>(acc, row, count, n, kb);
-                continue;
+            }
+            return;
+        }
+    }
+    if constexpr (stacks_computed_rows<Red, T>) {
+        for (std::int64_t kb = k0; kb < k1; kb += stacked) {
+            const std::int64_t count = std::min(stacked, k1 - kb);
+            for (std::int64_t i = 0; i < n; i += tile) {
+                const std::int64_t m = std::min(tile, n - i);
+                for (std::int64_t q = 0; q < count; ++q) {
+                    stand_on(kb + q);
+                    T* const slot = &stack[q * tile];
+                    if (const T* v = ev.eval(j + i, m, slot); v != slot) std::copy_n(v, m, slot);
+                    row[q] = slot;
+                }
+                fold_column_rows<Red, T>(acc + i, row, count, m, kb);
             }
         }
-        for (std::int64_t i = 0; i < n; i += tile) {
-            const std::int64_t m = std::min(tile, n - i);
-            for (std::int64_t q = 0; q < count; ++q) {
-                stand_on(kb + q);
-                T* const slot = &stack[q * tile];
-                if (const T* v = ev.eval(j + i, m, slot); v != slot) std::copy_n(v, m, slot);
-                row[q] = slot;
+    } else {
+        for (std::int64_t k = k0; k < k1; ++k) {
+            stand_on(k);
+            for (std::int64_t i = 0; i < n; i += tile) {
+                const std::int64_t m = std::min(tile, n - i);
+                fold_columns<Red, T>(acc + i, ev.eval(j + i, m), m, 1, k);
             }
-            fold_column_rows<Red, T>(acc + i, row, count, m, kb);
         }
     }
 }
@@ -387,7 +416,7 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
         fold_eval<E, R> ev(e, flat ? *flat : plan);
         auto dest = out_view();
         const auto local = std::make_unique<S[]>(static_cast<std::size_t>(width));  // not vector<bool>
-        const auto stack = std::make_unique<T[]>(static_cast<std::size_t>(stacked_rows<Red, T> > 1 ? stacked_rows<Red, T> * tile : 0));
+        const auto stack = std::make_unique<T[]>(static_cast<std::size_t>(stacks_computed_rows<Red, T> ? stacked_rows<Red, T> * tile : 0));
         for (std::int64_t w = w0; w < w1; ++w) {
             std::array<std::int64_t, R> index{};
             std::int64_t j = 0, n = 0;
@@ -401,17 +430,8 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
                     const std::int64_t rows = std::min(per_tile, k1 - k);
                     fold_columns<Red, T>(acc, ev.eval(k * inner, rows * inner), inner, rows, k);
                 }
-            } else if constexpr (stacked_rows<Red, T> > 1) {
-                fold_stacked_rows<Red, T, R>(ev, plan, g_axis, index, k0, k1, j, n, acc, stack.get());
             } else {
-                for (std::int64_t k = k0; k < k1; ++k) {
-                    index[g_axis] = k;
-                    ev.start_row(index, plan.dims);
-                    for (std::int64_t i = 0; i < n; i += tile) {
-                        const std::int64_t m = std::min(tile, n - i);
-                        fold_columns<Red, T>(acc + i, ev.eval(j + i, m), m, 1, k);
-                    }
-                }
+                fold_column_band<Red, T, R>(ev, plan, g_axis, index, k0, k1, length, j, n, acc, stack.get());
             }
             if (!partial) write(dest, index, j, n, acc);
         }
