@@ -257,13 +257,13 @@ void check_ordered_columns() {
             }
 }
 
-/// Sums and products of floating columns keep a few registers of columns over all the rows
-/// (two or more), adding or multiplying row after row as Red::step does: on every instruction
-/// set, rows of 32 values or more, in an array (`columns`) or each in its own memory
-/// (`column_rows`), give a plain loop's bits to the last. Narrower rows, many of them, are
-/// folded a group at a time and the groups merged: those are checked against long double
-/// within the bound of a sum of rows + 1 terms, (rows + 1) * eps * sum|term| (rows + 1 products
-/// of values in [1/2, 2] are exact to that bound relative to the product itself).
+/// Sums and products of floating columns: `column_rows` (rows each in its own memory) keeps a
+/// few registers of columns over all the rows, `columns` (rows `width` apart) folds a row at a
+/// time; both add or multiply row after row as Red::step does, so on every instruction set
+/// rows of 32 values or more give a plain loop's bits to the last. Many narrower rows in an
+/// array are folded a group at a time and the groups merged: every result is also checked
+/// against long double within the bound of a sum of rows + 1 terms in any order, (rows + 1) *
+/// eps * sum|term| (for rows + 1 products of values in [1/2, 2], relative to the product).
 template <class Red, class V>
 void check_arithmetic_columns() {
     const bool product = std::same_as<Red, jitfuse::detail::prod_reducer>;

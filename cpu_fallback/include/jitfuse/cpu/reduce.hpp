@@ -161,13 +161,14 @@ inline constexpr bool stacks_computed_rows = ordered_fold<Red, T> && Red::uses_i
 /// states are costlier to load and store, were slower with 8 (9.6 ms against 6.9).
 template <class Red, class T>
 inline constexpr std::int64_t stacked_rows = stacks_computed_rows<Red, T> ? 16 : folds_in_registers<Red, T> ? 8 : 1;
-/// Whether a band's states in registers pay for the other reducers (their own rows in
-/// sequence read as fast): where the states of `width` columns fill more than half of L1
-/// (sum(x, 0) of (1024, 16384) floats 5.0 -> 3.1 ms; of (16777, 1000) 2.5 ms one row at a time,
-/// 4.2 stacked), or there are few rows (`length`), one call for all.
+/// Whether a band's states in registers pay for the other reducers (one row after another
+/// reads as fast where their states stay in L1): where the states of `width` columns fill more
+/// than a quarter of L1, or there are few rows (`length`), one call for all. sum(x, 0) of floats,
+/// one thread: (1024, 16384) 4.7-4.8 -> 2.4-2.5 ms, (4096, 4096) 4.1 -> 2.9; but with a
+/// quarter of that, (8192, 2048) and (12000, 1400) took 1.5 times as long stacked.
 template <class S>
 bool stacking_pays(std::int64_t width, std::int64_t length) {
-    return width * static_cast<std::int64_t>(sizeof(S)) > (16 << 10) || length <= 8;
+    return width * static_cast<std::int64_t>(sizeof(S)) > (8 << 10) || length <= 8;
 }
 /// Outputs needed to share an axis reduction out without cutting its reduced axis.
 inline constexpr std::int64_t min_units = 64;
