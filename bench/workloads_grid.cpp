@@ -27,6 +27,7 @@ constexpr std::uint16_t nodata = 65535;  // a common GeoTIFF convention for 16-b
 constexpr float alpha = 0.2f;            // diffusion number of the heat step; stable below 0.25
 constexpr std::int64_t softmax_cols = 1000;  // a classifier's classes: not a multiple of the vector width
 constexpr std::int64_t tall_cols = 8;       // columns of the column-sum matrix: few, long
+constexpr std::int64_t wide_rows = 1024;    // rows of the wide column-sum matrix
 constexpr std::int64_t classes = 21;        // score planes of the class map (PASCAL VOC's classes)
 constexpr int max_iter = 200;            // Mandelbrot's escape-time limit
 constexpr double x0 = -2.0, x1 = 0.6, y0 = -1.2, y1 = 1.2;  // the Mandelbrot plane
@@ -147,27 +148,41 @@ workload row_softmax() {
             }};
 }
 
-workload column_sums() {
-    // 8 float sums of n/8 terms in [0, 4) each, accumulated in different orders: as dot.
-    return {"column_sums", "sum(m, 0) of an (n/8, 8) matrix: few long columns", 4, 1e-2, false, 1,
-            [](std::int64_t elements) {
-                const std::int64_t rows = std::max<std::int64_t>(1, elements / tall_cols);
-                struct tall {
+/// sum(m, 0) of a float matrix whose shape `shape_of` gives for the element count: sums of
+/// terms in [0, 4), accumulated in different orders (as dot).
+workload column_sums_of(std::string name, std::string what, double bytes_per_element,
+                        grid_shape (*shape_of)(std::int64_t)) {
+    return {std::move(name), std::move(what), bytes_per_element, 1e-2, false, 1, [shape_of](std::int64_t elements) {
+                const grid_shape shape = shape_of(elements);
+                struct matrix {
                     jf::array<float, 2> m;
-                    jf::array<float> sums{tall_cols};
-                    explicit tall(std::int64_t rows) : m(grid_shape{rows, tall_cols}) { fill_uniform(m, 0, 4, 1); }
+                    jf::array<float> sums;
+                    explicit matrix(const grid_shape& s) : m(s), sums(jf::shape_t<1>{s[1]}) { fill_uniform(m, 0, 4, 1); }
                 };
-                const auto t = std::make_shared<tall>(rows);
+                const auto t = std::make_shared<matrix>(shape);
                 std::vector<variant> variants{
                     {"jitfuse", "jitfuse", [t] { t->sums = jf::sum(t->m, 0); }},
 #ifndef JITFUSE_BENCH_NO_OPENMP
                     {"openmp -ffast-math", "baseline",
-                     [t, rows] { omp_column_sums(t->m.data(), t->sums.data(), rows, tall_cols); }},
+                     [t, shape] { omp_column_sums(t->m.data(), t->sums.data(), shape[0], shape[1]); }},
 #endif
                 };
-                return prepared{{rows, tall_cols}, {}, std::move(variants),
-                                [t] { return digest_of(t->sums); }};
+                return prepared{{shape[0], shape[1]}, {}, std::move(variants), [t] { return digest_of(t->sums); }};
             }};
+}
+
+workload column_sums() {
+    return column_sums_of("column_sums", "sum(m, 0) of an (n/8, 8) matrix: few long columns", 4, [](std::int64_t n) {
+        return grid_shape{std::max<std::int64_t>(1, n / tall_cols), tall_cols};
+    });
+}
+
+workload wide_column_sums() {
+    // Per-feature totals of a (samples, features) table: rows of 64 KiB at the suite's size.
+    return column_sums_of("wide_column_sums", "sum(m, 0) of a (1024, n/1024) matrix: many columns, few rows",
+                          4 + 4.0 / wide_rows, [](std::int64_t n) {
+                              return grid_shape{wide_rows, std::max<std::int64_t>(1, n / wide_rows)};
+                          });
 }
 
 workload mandelbrot_set() {
@@ -227,7 +242,7 @@ workload class_map() {
 }
 
 std::vector<workload> grid_workloads() {
-    return {ndvi(), heat(), row_softmax(), column_sums(), class_map(), mandelbrot_set()};
+    return {ndvi(), heat(), row_softmax(), column_sums(), wide_column_sums(), class_map(), mandelbrot_set()};
 }
 
 }  // namespace bench
