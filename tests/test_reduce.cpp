@@ -349,7 +349,7 @@ TEST_CASE("column reductions of wide rows: bands of many tiles, a part band, a c
     // is cut into pieces, later merged; reduced over 3 positions, bands of one tile. argmin
     // and argmax take 16 rows at a time: an array's where they lie, others stacked (below: a
     // fused map against the same values stored); floating sums, min and max 8 of an array's
-    // rows at a time, where their states fill more than 16 KiB or the rows are at most 8.
+    // rows at a time, where their states fill more than 8 KiB or the rows are at most 8.
     const std::uint64_t seed = 0xBA2D;
     INFO("seed " << seed);
     std::mt19937_64 rng(seed);
