@@ -7,6 +7,7 @@
 
 #include <jitfuse/jitfuse.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -754,7 +755,7 @@ TEST_CASE("determinism: bit-identical results for 1, 2, 3 and 8 threads") {
         float sum, mean, sum_strided, dot;
         double dsum;
         std::int64_t argmax;
-        std::vector<float> rows_sum, cols_sum, t_sum, cols_mean, narrow_cols, long_rows;
+        std::vector<float> rows_sum, cols_sum, t_sum, cols_mean, narrow_cols, long_rows, wide_cols;
     };
     auto run = [&] {
         results r;
@@ -771,6 +772,9 @@ TEST_CASE("determinism: bit-identical results for 1, 2, 3 and 8 threads") {
         // Too few outputs to share out: the reduced axis is cut into pieces, merged in order.
         r.narrow_cols = jf::eval(jf::sum(x(jf::range(0, 8 * 250000)).reshape<2>({250000, 8}), 0)).to_host();
         r.long_rows = jf::eval(jf::sum(x(jf::range(0, 2 << 20)).reshape<2>({2, 1 << 20}), 1)).to_host();
+        // Two bands of columns (16384 and 100), each over 8 pieces of rows: a thread's share
+        // of the 16 work items starts and ends inside a unit's merge tree.
+        r.wide_cols = jf::eval(jf::sum(x(jf::range(0, 120 * 16484)).reshape<2>({120, 16484}), 0)).to_host();
         return r;
     };
     auto bits = [](const auto& a, const auto& b) { return std::memcmp(&a, &b, sizeof(a)) == 0; };
@@ -795,6 +799,55 @@ TEST_CASE("determinism: bit-identical results for 1, 2, 3 and 8 threads") {
         CHECK(all[i].cols_mean == all[0].cols_mean);
         CHECK(all[i].narrow_cols == all[0].narrow_cols);
         CHECK(all[i].long_rows == all[0].long_rows);
+        CHECK(all[i].wide_cols == all[0].wide_cols);
+    }
+}
+
+namespace {
+/// A reducer whose states spell the merges they took in: two merge trees agree exactly where
+/// their states do.
+struct spelled_merges {
+    template <class T>
+    using state = std::string;
+    template <class T>
+    static void merge(std::string& into, const std::string& other) {
+        into = "(" + into + " " + other + ")";
+    }
+};
+}  // namespace
+
+TEST_CASE("pieces merged by the threads that folded them, then the rest: the same tree as merged at the end") {
+    // Threads fold consecutive pieces and merge the blocks of the tree wholly theirs as they
+    // go (merge_finished_blocks); merge_chunks then does the rest. Every piece count up to 70
+    // (powers of two and not), cut among 1 to 8 threads at random points, each thread's
+    // pieces merged in turn (the order among threads does not matter: their blocks are
+    // disjoint).
+    const std::uint64_t seed = 0x7EE;
+    INFO("seed " << seed);
+    std::mt19937_64 rng(seed);
+    const std::int64_t width = 3;
+    const auto pieces = [&](std::int64_t chunks) {
+        std::vector<std::string> p(static_cast<std::size_t>(chunks * width));
+        for (std::size_t i = 0; i < p.size(); ++i) p[i] = std::to_string(i);
+        return p;
+    };
+    for (std::int64_t chunks = 1; chunks <= 70; ++chunks) {
+        std::vector<std::string> whole = pieces(chunks);
+        jf::cpu::merge_chunks<spelled_merges, int>(whole.data(), chunks, width);
+        for (int trial = 0; trial < 8; ++trial) {
+            std::vector<std::int64_t> cuts{0, chunks};
+            for (int t = std::uniform_int_distribution<int>(0, 7)(rng); t > 0; --t)
+                cuts.push_back(std::uniform_int_distribution<std::int64_t>(0, chunks)(rng));
+            std::sort(cuts.begin(), cuts.end());
+            std::vector<std::string> p = pieces(chunks);
+            std::vector<std::uint8_t> levels(static_cast<std::size_t>(chunks), 0);
+            for (std::size_t t = cuts.size() - 1; t-- > 0;)  // the last thread first
+                for (std::int64_t c = cuts[t]; c < cuts[t + 1]; ++c)
+                    jf::cpu::merge_finished_blocks<spelled_merges, int>(p.data(), c, cuts[t], chunks, width, levels.data());
+            jf::cpu::merge_chunks<spelled_merges, int>(p.data(), chunks, width, levels.data());
+            INFO(chunks << " pieces, trial " << trial);
+            for (std::int64_t i = 0; i < width; ++i) CHECK(p[i] == whole[i]);
+        }
     }
 }
 

@@ -214,7 +214,7 @@ void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width,
     // time here: this entry's rows are one, or a tile of short ones, where a register fold was
     // no faster, and sum(x, 0) of (16777, 1000) floats one row a call took 3.0-3.2 ms beside
     // it against 2.3-2.6 (fold_column_rows gives them many long rows).
-    if constexpr (ordered_fold<Red, T> && Red::uses_index)
+    if constexpr (ordered_arg_fold<Red, T>)
         if (fold_column_blocks<Red, T>(acc, rows_apart<T>{v, width}, rows, width, k)) return;
     std::int64_t r = 0;
     if (width < 2 * lane_count && rows >= 2 * lane_count / width) {

@@ -25,6 +25,11 @@ struct vector_of {
 /// compare-select instead (fold_ordered).
 template <class Red, class T>
 concept ordered_fold = std::is_floating_point_v<T> && requires { Red::keeps_greater; };
+/// Floating argmin and argmax: an ordered_fold whose state also keeps the row, which makes
+/// loading and storing states per row cost most; their column folds keep states in registers
+/// wherever rows can be stacked, computed ones included (fold_loop, reduce_columns).
+template <class Red, class T>
+concept ordered_arg_fold = ordered_fold<Red, T> && Red::uses_index;
 
 /// Sums, means and products of floats in their own type: one vector add or multiply a step.
 template <class Red, class T>
