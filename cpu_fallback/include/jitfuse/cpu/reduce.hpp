@@ -92,17 +92,23 @@ loop_plan<R> reduction_plan(const shape_t<R>& shape, std::vector<shape_t<R>> str
     return make_loop_plan<R>(shape, strides, alone | detail::neighbour_axes<E>(), fast_math, order);
 }
 
-/// Merges the partial states of `chunks` consecutive pieces of `width` outputs each (state i
-/// of piece c at p[c * width + i]) into piece 0's, in a fixed pairwise tree: at level l, piece
-/// c (a multiple of 2^(l+1)) takes in piece c + 2^l. Where `levels` is given, levels[c] of them
-/// are already done for piece c (merge_finished_blocks).
+/// Merges the states of piece `from` (of `width` outputs each, piece c's at p[c * width]) into
+/// piece `into`'s.
+template <class Red, class T>
+void merge_piece(state_t<Red, T>* p, std::int64_t into, std::int64_t from, std::int64_t width) {
+    for (std::int64_t i = 0; i < width; ++i) Red::template merge<T>(p[into * width + i], p[from * width + i]);
+}
+
+/// Merges the partial states of `chunks` consecutive pieces of `width` outputs each into piece
+/// 0's, in a fixed pairwise tree: at level l, piece c (a multiple of 2^(l+1)) takes in piece
+/// c + 2^l. Where `levels` is given, levels[c] of them are already done for piece c
+/// (merge_finished_blocks).
 template <class Red, class T>
 void merge_chunks(state_t<Red, T>* p, std::int64_t chunks, std::int64_t width, const std::uint8_t* levels = nullptr) {
     for (int level = 0; (std::int64_t{1} << level) < chunks; ++level) {
         const std::int64_t step = std::int64_t{1} << level;
         for (std::int64_t c = 0; c + step < chunks; c += 2 * step)
-            if (!levels || levels[c] <= level)
-                for (std::int64_t i = 0; i < width; ++i) Red::template merge<T>(p[c * width + i], p[(c + step) * width + i]);
+            if (!levels || levels[c] <= level) merge_piece<Red, T>(p, c, c + step, width);
     }
 }
 
@@ -119,8 +125,7 @@ void merge_finished_blocks(state_t<Red, T>* p, std::int64_t c, std::int64_t firs
     for (int level = 0; (std::int64_t{1} << level) < chunks; ++level) {
         const std::int64_t step = std::int64_t{1} << level, start = c - c % (2 * step);
         if (start < first || c != std::min(chunks, start + 2 * step) - 1) return;
-        if (start + step < chunks)
-            for (std::int64_t i = 0; i < width; ++i) Red::template merge<T>(p[start * width + i], p[(start + step) * width + i]);
+        if (start + step < chunks) merge_piece<Red, T>(p, start, start + step, width);
         levels[start] = static_cast<std::uint8_t>(level + 1);
     }
 }
