@@ -418,7 +418,7 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
     const std::int64_t units = plan.total() / (length * inner) * tiles_per_row;
     const axis_pieces pieces = cut_reduced_axis(units, length, width);
     const auto partial = pieces.count > 1 ? std::make_unique<S[]>(static_cast<std::size_t>(units * pieces.count * width)) : nullptr;
-    const auto levels = std::make_unique<std::uint8_t[]>(static_cast<std::size_t>(pieces.count > 1 ? units * pieces.count : 0));
+    const auto levels = partial ? std::make_unique<std::uint8_t[]>(static_cast<std::size_t>(units * pieces.count)) : nullptr;
 
     // Unit u: its row index over the loop axes other than the reduced and inner ones, and
     // its tile [j, j + n) of the inner axis.
