@@ -348,7 +348,7 @@ TEST_CASE("column reductions of wide rows: bands of many tiles, a part band, a c
     // reduced positions 64 KiB of states: 16384 floats for sum, 4096 for argmax) and not a
     // whole number of tiles (512 elements); for float sums enough rows that the reduced axis
     // is cut into pieces, later merged; reduced over 3 positions, bands of one tile. argmin
-    // and argmax take 16 rows at a time: an array's where they lie, others stacked (below: a
+    // and argmax take 8 rows at a time: an array's where they lie, others stacked (below: a
     // fused map against the same values stored); floating sums, min and max 8 of an array's
     // rows at a time, where their states fill more than 8 KiB or the rows are at most 8.
     const std::uint64_t seed = 0xBA2D;

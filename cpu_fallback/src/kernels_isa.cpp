@@ -94,6 +94,48 @@ struct listed_rows {
     const T* at(std::int64_t r) const { return row[r]; }
 };
 
+/// Folds rows [0, rows) of columns [c0, c1) into their states with Red::step, column by column.
+template <class Red, class T, class Rows>
+void step_columns(column_states<Red, T> acc, const Rows& rows_at, std::int64_t rows, std::int64_t c0, std::int64_t c1,
+                  std::int64_t k) {
+    for (std::int64_t c = c0; c < c1; ++c) {
+        typename Red::template state<T> s = acc[c];
+        for (std::int64_t r = 0; r < rows; ++r) Red::template step<T>(s, rows_at.at(r)[c], k + r);
+        if constexpr (ordered_arg_fold<Red, T>) acc.set(c, s);
+        else acc[c] = s;
+    }
+}
+
+/// A register of T's lanes (integers of T's size, P) from `Parts` registers of 64-bit integers
+/// (I), lane for lane, and back: argmin and argmax keep the rows of a register of floats in
+/// two registers of indices.
+template <class P, class I, std::size_t Parts>
+P joined_lanes(const I (&x)[Parts]) {
+    if constexpr (Parts == 1) {
+        return __builtin_convertvector(x[0], P);
+    } else {
+        static_assert(Parts == 2);
+        using H = typename vector_of<std::int32_t, sizeof(I) / 2>::type;
+        const H low = __builtin_convertvector(x[0], H), high = __builtin_convertvector(x[1], H);
+        return [&]<int... L>(std::integer_sequence<int, L...>) {
+            return __builtin_shufflevector(low, high, L...);
+        }(std::make_integer_sequence<int, 2 * sizeof(I) / 8>{});
+    }
+}
+template <class I, class P, std::size_t Parts>
+void split_lanes(const P& x, I (&out)[Parts]) {
+    if constexpr (Parts == 1) {
+        out[0] = __builtin_convertvector(x, I);
+    } else {
+        static_assert(Parts == 2);
+        constexpr int half = sizeof(I) / 8;
+        [&]<int... L>(std::integer_sequence<int, L...>) {
+            out[0] = __builtin_convertvector(__builtin_shufflevector(x, x, L...), I);
+            out[1] = __builtin_convertvector(__builtin_shufflevector(x, x, (half + L)...), I);
+        }(std::make_integer_sequence<int, half>{});
+    }
+}
+
 /// Folds columns [i, i + Regs registers of lanes) of `rows` rows (row r at rows_at.at(r), with
 /// index k + r) into their states, the states in registers: read and written once per call, not
 /// once per row. Sums and products add or multiply a register per row in the order Red::step
@@ -103,12 +145,15 @@ struct listed_rows {
 /// a NaN are folded again with Red::step. Several registers side by side read a longer run of
 /// each row.
 template <class Red, class T, int Regs, class Rows>
-void fold_column_block(typename Red::template state<T>* acc, const Rows& rows_at, std::int64_t rows, std::int64_t i,
+void fold_column_block(column_states<Red, T> acc, const Rows& rows_at, std::int64_t rows, std::int64_t i,
                        std::int64_t k) {
     using V = typename vector_of<T, vector_bytes>::type;
     using P = decltype(V{} < V{});  // integers of T's size: masks, and rows
     using position = std::remove_cvref_t<decltype(P{}[0])>;
-    constexpr int per = vector_bytes / sizeof(T), count = Regs * per;
+    constexpr int per = vector_bytes / sizeof(T);
+    // arg_columns' indices: `parts` registers of 64-bit integers per register of T
+    constexpr std::size_t parts = sizeof(std::int64_t) / sizeof(T);
+    using I = typename vector_of<std::int64_t, vector_bytes>::type;
     const auto load = [&](std::int64_t r, int g) {
         V x;
         std::memcpy(&x, rows_at.at(r) + i + g * per, sizeof x);
@@ -121,37 +166,38 @@ void fold_column_block(typename Red::template state<T>* acc, const Rows& rows_at
             for (int g = 0; g < Regs; ++g) step_register<Red>(total[g], load(r, g));
         std::memcpy(acc + i, total, sizeof total);
     } else {
-        T value[count];
-        position at[count];  // the row of the column's value; -1: from before
-        for (int c = 0; c < count; ++c) {
-            if constexpr (Red::uses_index) {
-                const bool empty = acc[i + c].index < 0;
-                value[c] = empty ? rows_at.at(0)[i + c] : acc[i + c].value;
-                at[c] = empty ? 0 : -1;
-            } else {
-                value[c] = acc[i + c];
-            }
-        }
         V best[Regs];
-        P from[Regs]{}, nan{};
-        std::memcpy(best, value, sizeof best);
-        if constexpr (Red::uses_index) std::memcpy(from, at, sizeof from);
+        P from[Regs]{}, nan{};  // argmin/argmax: the row of each value kept, -1: from before
+        I index[Regs][parts];
+        if constexpr (Red::uses_index) {
+            for (int g = 0; g < Regs; ++g) {
+                V value;
+                std::memcpy(&value, acc.value + i + g * per, sizeof value);
+                std::memcpy(index[g], acc.index + i + g * per, sizeof index[g]);
+                I none[parts];
+                for (std::size_t h = 0; h < parts; ++h) none[h] = index[g][h] < 0;
+                const P empty = joined_lanes<P>(none);
+                best[g] = empty ? load(0, g) : value;
+                from[g] = empty ? P{} : P{} - 1;
+            }
+        } else {
+            std::memcpy(best, acc + i, sizeof best);
+        }
         for (std::int64_t r = 0; r < rows; ++r)
             for (int g = 0; g < Regs; ++g) keep_better<Red>(best[g], from[g], load(r, g), P{} + static_cast<position>(r), nan);
         bool any_nan = false;
         for (int c = 0; c < per; ++c) any_nan |= nan[c] != 0;
-        if (any_nan) {
-            for (std::int64_t r = 0; r < rows; ++r)
-                for (int c = 0; c < count; ++c) Red::template step<T>(acc[i + c], rows_at.at(r)[i + c], k + r);
-            return;
-        }
-        std::memcpy(value, best, sizeof best);
+        if (any_nan) return step_columns<Red, T>(acc, rows_at, rows, i, i + Regs * per, k);
         if constexpr (Red::uses_index) {
-            std::memcpy(at, from, sizeof from);
-            for (int c = 0; c < count; ++c)
-                if (at[c] >= 0) acc[i + c] = {value[c], k + at[c]};
+            for (int g = 0; g < Regs; ++g) {
+                I row[parts];
+                split_lanes(from[g], row);
+                for (std::size_t h = 0; h < parts; ++h) index[g][h] = row[h] >= 0 ? row[h] + k : index[g][h];
+                std::memcpy(acc.value + i + g * per, &best[g], sizeof best[g]);
+                std::memcpy(acc.index + i + g * per, index[g], sizeof index[g]);
+            }
         } else {
-            std::copy_n(value, count, acc + i);
+            std::memcpy(acc + i, best, sizeof best);
         }
     }
 }
@@ -160,8 +206,8 @@ void fold_column_block(typename Red::template state<T>* acc, const Rows& rows_at
 /// registers of columns at a time over every row, then one, then the last columns one by one.
 /// Other reducers, and rows narrower than a register, return false and are left to the caller.
 template <class Red, class T, class Rows>
-bool fold_column_blocks(typename Red::template state<T>* acc, const Rows& rows_at, std::int64_t rows,
-                        std::int64_t width, std::int64_t k) {
+bool fold_column_blocks(column_states<Red, T> acc, const Rows& rows_at, std::int64_t rows, std::int64_t width,
+                        std::int64_t k) {
     constexpr std::int64_t per = vector_bytes / sizeof(T);
     if constexpr (folds_in_registers<Red, T>) {
         if (width < per) return false;
@@ -169,12 +215,32 @@ bool fold_column_blocks(typename Red::template state<T>* acc, const Rows& rows_a
         std::int64_t i = 0;
         for (; i + 4 * per <= width; i += 4 * per) fold_column_block<Red, T, 4>(acc, rows_at, rows, i, k);
         for (; i + per <= width; i += per) fold_column_block<Red, T, 1>(acc, rows_at, rows, i, k);
-        for (std::int64_t r = 0; r < rows; ++r)
-            for (std::int64_t c = i; c < width; ++c) Red::template step<T>(acc[c], rows_at.at(r)[c], k + r);
+        step_columns<Red, T>(acc, rows_at, rows, i, width, k);
         return true;
     } else {
         return (void)acc, (void)rows_at, (void)rows, (void)width, (void)k, false;
     }
+}
+
+/// Folds `rows` rows of `width` values, `width` apart from v, into `acc` a row at a time.
+template <class Red, class T>
+void fold_row_by_row(typename Red::template state<T>* acc, const T* v, std::int64_t width, std::int64_t rows,
+                     std::int64_t k) {
+    using state = typename Red::template state<T>;
+    std::int64_t r = 0;
+    if (width < 2 * lane_count && rows >= 2 * lane_count / width) {
+        // Narrow rows: fold `group` rows at a time into as many rows of lanes (a local copy the
+        // compiler keeps apart from v), so that each step does not wait on the row before.
+        const std::int64_t group = 2 * lane_count / width, lanes = group * width;
+        state wide[3 * lane_count];
+        std::fill_n(wide, lanes, Red::template identity<T>());
+        for (; r + group <= rows; r += group, v += lanes)
+            for (std::int64_t l = 0; l < lanes; ++l) Red::template step<T>(wide[l], v[l], k + r + l / width);
+        for (std::int64_t g = 0; g < group; ++g)
+            for (std::int64_t i = 0; i < width; ++i) Red::template merge<T>(acc[i], wide[g * width + i]);
+    }
+    for (; r < rows; ++r, v += width)
+        for (std::int64_t i = 0; i < width; ++i) Red::template step<T>(acc[i], v[i], k + r);
 }
 
 }  // namespace
@@ -209,31 +275,25 @@ void fold_loop<Isa, Red, T>::lanes(state* lane, const T* v, std::int64_t n, std:
 }
 
 template <int Isa, class Red, class T>
-void fold_loop<Isa, Red, T>::columns(state* acc, const T* v, std::int64_t width, std::int64_t rows, std::int64_t k) {
-    // argmin and argmax of floats keep their states in registers. The others fold a row at a
-    // time here: this entry's rows are one, or a tile of short ones, where a register fold was
-    // no faster, and sum(x, 0) of (16777, 1000) floats one row a call took 3.0-3.2 ms beside
-    // it against 2.3-2.6 (fold_column_rows gives them many long rows).
-    if constexpr (ordered_arg_fold<Red, T>)
+void fold_loop<Isa, Red, T>::columns(states acc, const T* v, std::int64_t width, std::int64_t rows, std::int64_t k) {
+    // argmin and argmax of floats keep their states in registers; rows narrower than a
+    // register they fold as the others do, through states of their own. The others fold a row
+    // at a time here: this entry's rows are one, or a tile of short ones, where a register fold
+    // was no faster, and sum(x, 0) of (16777, 1000) floats one row a call took 3.0-3.2 ms
+    // beside it against 2.3-2.6 (fold_column_rows gives them many long rows).
+    if constexpr (ordered_arg_fold<Red, T>) {
         if (fold_column_blocks<Red, T>(acc, rows_apart<T>{v, width}, rows, width, k)) return;
-    std::int64_t r = 0;
-    if (width < 2 * lane_count && rows >= 2 * lane_count / width) {
-        // Narrow rows: fold `group` rows at a time into as many rows of lanes (a local copy the
-        // compiler keeps apart from v), so that each step does not wait on the row before.
-        const std::int64_t group = 2 * lane_count / width, lanes = group * width;
-        state wide[3 * lane_count];
-        std::fill_n(wide, lanes, Red::template identity<T>());
-        for (; r + group <= rows; r += group, v += lanes)
-            for (std::int64_t l = 0; l < lanes; ++l) Red::template step<T>(wide[l], v[l], k + r + l / width);
-        for (std::int64_t g = 0; g < group; ++g)
-            for (std::int64_t i = 0; i < width; ++i) Red::template merge<T>(acc[i], wide[g * width + i]);
+        state own[vector_bytes / sizeof(T)];
+        for (std::int64_t i = 0; i < width; ++i) own[i] = acc[i];
+        fold_row_by_row<Red, T>(own, v, width, rows, k);
+        for (std::int64_t i = 0; i < width; ++i) acc.set(i, own[i]);
+    } else {
+        fold_row_by_row<Red, T>(acc, v, width, rows, k);
     }
-    for (; r < rows; ++r, v += width)
-        for (std::int64_t i = 0; i < width; ++i) Red::template step<T>(acc[i], v[i], k + r);
 }
 
 template <int Isa, class Red, class T>
-void fold_loop<Isa, Red, T>::column_rows(state* acc, const T* const* row, std::int64_t rows, std::int64_t width,
+void fold_loop<Isa, Red, T>::column_rows(states acc, const T* const* row, std::int64_t rows, std::int64_t width,
                                          std::int64_t k) {
     if (fold_column_blocks<Red, T>(acc, listed_rows<T>{row}, rows, width, k)) return;
     for (std::int64_t r = 0; r < rows; ++r) columns(acc, row[r], width, 1, k + r);

@@ -19,18 +19,6 @@ struct vector_of {
     typedef T type __attribute__((vector_size(Bytes)));
 };
 
-/// Floating min, max, argmin and argmax: their step's NaN tests lie on each lane's chain of
-/// dependent operations, which made the fold of min and max 3.5-4.5 times slower than a
-/// sum's, and of argmin and argmax 15-20 times. `fold_values` folds them with one vector
-/// compare-select instead (fold_ordered).
-template <class Red, class T>
-concept ordered_fold = std::is_floating_point_v<T> && requires { Red::keeps_greater; };
-/// Floating argmin and argmax: an ordered_fold whose state also keeps the row, which makes
-/// loading and storing states per row cost most; their column folds keep states in registers
-/// wherever rows can be stacked, computed ones included (fold_loop, reduce_columns).
-template <class Red, class T>
-concept ordered_arg_fold = ordered_fold<Red, T> && Red::uses_index;
-
 /// Sums, means and products of floats in their own type: one vector add or multiply a step.
 template <class Red, class T>
 concept arithmetic_fold = std::is_floating_point_v<T> && std::same_as<typename Red::template state<T>, T> &&

@@ -182,10 +182,11 @@ inline std::int64_t column_band(std::int64_t length, std::size_t state_bytes) {
 /// columns over all of them with their states in registers (fold_loop): the states are read and
 /// written once per call, not once per row. Each row is a stream through memory: argmax(x, 0)
 /// of (16777, 1000) floats took 1.5 times as long with 32 rows as with 16, sum(x, 0) of (21,
-/// 798915) floats 2.46 ms with 16 and 1.81 with 8 (a plain loop); but argmin and argmax, whose
-/// states are costlier to load and store, were slower with 8 (9.6 ms against 6.9).
+/// 798915) floats 2.46 ms with 16 and 1.81 with 8 (a plain loop). argmax took 16 while its
+/// states were loaded one by one; as arg_columns, 8 were as fast or faster ((100, 167772):
+/// 1.8-2.0 ms against 2.6-3.1).
 template <class Red, class T>
-inline constexpr std::int64_t stacked_rows = ordered_arg_fold<Red, T> ? 16 : folds_in_registers<Red, T> ? 8 : 1;
+inline constexpr std::int64_t stacked_rows = folds_in_registers<Red, T> ? 8 : 1;
 /// Whether a band's states in registers pay for the other reducers (one row after another
 /// reads as fast where their states stay in L1): where the states of `width` columns fill more
 /// than a quarter of L1, or there are few rows (`length`), one call for all. sum(x, 0) of floats,
@@ -354,7 +355,7 @@ void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t
 template <class Red, class T, int R, class Eval>
 void fold_column_band(Eval& ev, const loop_plan<R>& plan, int g_axis, std::array<std::int64_t, R> index,
                       std::int64_t k0, std::int64_t k1, std::int64_t length, std::int64_t j, std::int64_t n,
-                      state_t<Red, T>* acc, T* stack) {
+                      column_states<Red, T> acc, T* stack) {
     constexpr std::int64_t stacked = stacked_rows<Red, T>;
     const T* row[stacked];
     const auto stand_on = [&](std::int64_t k) {
@@ -417,6 +418,9 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
     const std::int64_t width = std::min(inner, column_band(length, sizeof(S))), tiles_per_row = (inner + width - 1) / width;
     const std::int64_t units = plan.total() / (length * inner) * tiles_per_row;
     const axis_pieces pieces = cut_reduced_axis(units, length, width);
+    // argmin and argmax of floats fold into arg_columns of their own (copied to `partial` where
+    // the axis is cut), the others into `partial` or `local`.
+    constexpr bool apart = ordered_arg_fold<Red, T>;
     const auto partial = pieces.count > 1 ? std::make_unique<S[]>(static_cast<std::size_t>(units * pieces.count * width)) : nullptr;
     const auto levels = partial ? std::make_unique<std::uint8_t[]>(static_cast<std::size_t>(units * pieces.count)) : nullptr;
 
@@ -432,7 +436,7 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
         j = u % tiles_per_row * width;
         n = std::min(width, inner - j);
     };
-    const auto write = [&](auto& dest, std::array<std::int64_t, R> index, std::int64_t j, std::int64_t n, const S* acc) {
+    const auto write = [&](auto& dest, std::array<std::int64_t, R> index, std::int64_t j, std::int64_t n, const auto& acc) {
         index[g_axis] = 0;
         dest.start_row(index, plan.dims);
         for (std::int64_t i = 0; i < n; ++i) dest.row[(j + i) * dest.inner_stride] = Red::template finish<T>(acc[i], length);
@@ -442,14 +446,22 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
                  [&](std::int64_t w0, std::int64_t w1) {
         fold_eval<E, R> ev(e, flat ? *flat : plan);
         auto dest = out_view();
-        const auto local = std::make_unique<S[]>(static_cast<std::size_t>(width));  // not vector<bool>
-        const auto stack = std::make_unique<T[]>(static_cast<std::size_t>(ordered_arg_fold<Red, T> ? stacked_rows<Red, T> * tile : 0));
+        const auto local = std::make_unique<S[]>(static_cast<std::size_t>(apart ? 0 : width));  // not vector<bool>
+        const auto values = std::make_unique<T[]>(static_cast<std::size_t>(apart ? width : 0));
+        const auto rows_of = std::make_unique<std::int64_t[]>(static_cast<std::size_t>(apart ? width : 0));
+        const auto stack = std::make_unique<T[]>(static_cast<std::size_t>(apart ? stacked_rows<Red, T> * tile : 0));
         for (std::int64_t w = w0; w < w1; ++w) {
             std::array<std::int64_t, R> index{};
             std::int64_t j = 0, n = 0;
             locate(w / pieces.count, index, j, n);
-            S* const acc = partial ? &partial[w * width] : local.get();
-            std::fill_n(acc, n, Red::template identity<T>());
+            column_states<Red, T> acc;
+            if constexpr (apart) {
+                acc = {values.get(), rows_of.get()};
+                std::fill_n(acc.index, n, Red::template identity<T>().index);
+            } else {
+                acc = partial ? &partial[w * width] : local.get();
+                std::fill_n(acc, n, Red::template identity<T>());
+            }
             const std::int64_t k0 = w % pieces.count * pieces.size, k1 = std::min(length, k0 + pieces.size);
             if (flat) {
                 ev.start_row(index, flat->dims);
@@ -463,6 +475,8 @@ void reduce_columns(const E& e, const loop_plan<R>& plan, int g_axis, const std:
             if (!partial) {
                 write(dest, index, j, n, acc);
             } else {
+                if constexpr (apart)
+                    for (std::int64_t i = 0; i < n; ++i) partial[w * width + i] = acc[i];
                 const std::int64_t unit_start = w - w % pieces.count;
                 merge_finished_blocks<Red, T>(&partial[unit_start * width], w - unit_start, std::max(w0, unit_start) - unit_start,
                                               pieces.count, width, &levels[unit_start]);
