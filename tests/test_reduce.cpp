@@ -140,12 +140,14 @@ bool close(RT got, RT want) {
 }
 
 /// Values for prod that keep every partial product exact and in range: +-1, and rarely 2 or
-/// 1/2 (floats) or 2, 3 (integers wrap exactly anyway); zeros only where `zeros` says.
+/// 1/2 (floats: each one in `rare`) or 2, 3 (integers wrap exactly anyway); zeros only where
+/// `zeros` says. Over n floats the exponent of a partial product wanders about
+/// sqrt(2 n / rare): `rare` must grow with n (n / 128 keeps it about 16, far from float's 127).
 template <class T>
-T prod_value(std::mt19937_64& rng) {
+T prod_value(std::mt19937_64& rng, std::uint64_t rare = 512) {
     if constexpr (std::is_same_v<T, bool>) return rng() % 8 != 0;
     else if constexpr (std::is_floating_point_v<T>) {
-        const auto r = rng() % 512;
+        const auto r = rng() % rare;
         if (r == 0) return T(2);
         if (r == 1) return T(0.5);
         return rng() & 1 ? T(1) : T(-1);
@@ -251,7 +253,8 @@ void check_every_reduction(std::mt19937_64& rng, const shape_vec& s, layout lay,
     check_reduction<red::all, T, R>(c.view, c.expect, s, what);
     check_reduction<red::argmin, T, R>(c.view, c.expect, s, what);
     check_reduction<red::argmax, T, R>(c.view, c.expect, s, what);
-    auto p = make_view<T, R>(rng, s, lay, [](std::mt19937_64& g) { return prod_value<T>(g); });
+    const std::uint64_t rare = std::max<std::uint64_t>(512, static_cast<std::uint64_t>(count(s)) / 128);
+    auto p = make_view<T, R>(rng, s, lay, [rare](std::mt19937_64& g) { return prod_value<T>(g, rare); });
     check_reduction<red::prod, T, R>(p.view, p.expect, s, "prod data: " + p.desc);
 }
 
@@ -358,6 +361,9 @@ TEST_CASE("column reductions of wide rows: bands of many tiles, a part band, a c
         check_every_reduction<float, 2>(rng, {70, 16384 + 4096 + 700}, lay, 2, "wide");
         check_every_reduction<double, 3>(rng, {3, 40, 8192 + 600}, lay, 0, "wide");
         check_every_reduction<std::int32_t, 2>(rng, {9, 16384 + 513}, lay, 0, "wide");
+        // Few values, many ties, and enough rows that argmin and argmax cut them too: two bands
+        // (4096 and 700 columns), 5 pieces of 64 rows, folded as arg_columns and merged as states.
+        check_every_reduction<float, 2>(rng, {300, 4096 + 700}, lay, 0, "cut");
     }
     auto c = make_view<float, 2>(rng, {37, 5000}, layout::strided, [](std::mt19937_64& g) { return red_value<float>(g, 2); });
     INFO(c.desc);
