@@ -84,19 +84,25 @@ bool same_value(T a, T b) {
 /// many short rows (many to a tile), few long columns, and odd sizes around a lane count.
 constexpr std::array<std::int64_t, 2> fold_shapes[] = {{1, 1}, {3, 70001}, {300, 517}, {70001, 3}, {33, 31}};
 
+/// Counts the outputs where reducing `map` along `axis` differs from reducing its stored values
+/// the same way. Each output folds its values in an order fixed by the shape, whatever the
+/// operands' layout, so the two must agree bit for bit.
+template <class Map, class Reduce>
+std::int64_t axis_mismatches(const Map& map, Reduce reduce, int axis) {
+    const auto got = jf::eval(reduce(map, axis)).to_host(), want = jf::eval(reduce(jf::eval(map), axis)).to_host();
+    std::int64_t wrong = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) wrong += !same_value(got[i], want[i]);
+    return wrong;
+}
+
 /// Counts where reducing `map` (whole, then along each axis) differs from reducing its stored
 /// values the same way. A fused fold computes and folds the map in one loop, the library's fold
 /// reads the stored tile; over operands laid out as the stored copy both walk the same tiles
 /// into the same lanes, so they must agree bit for bit.
 template <class Map, class Reduce>
 std::int64_t fold_mismatches(const Map& map, Reduce reduce) {
-    const auto stored = jf::eval(map);
-    std::int64_t wrong = !same_value(reduce(map).item(), reduce(stored).item());
-    for (int axis = 0; axis < 2; ++axis) {
-        const auto got = jf::eval(reduce(map, axis)).to_host(), want = jf::eval(reduce(stored, axis)).to_host();
-        for (std::size_t i = 0; i < got.size(); ++i) wrong += !same_value(got[i], want[i]);
-    }
-    return wrong;
+    return !same_value(reduce(map).item(), reduce(jf::eval(map)).item()) + axis_mismatches(map, reduce, 0) +
+           axis_mismatches(map, reduce, 1);
 }
 
 float nan_max(float a, float b) { return std::isnan(a) || std::isnan(b) ? nan_f : std::fmax(a, b); }
@@ -326,6 +332,48 @@ TEST_SUITE("fused regions") {
             for (auto& b : bs) b = static_cast<std::int8_t>(rng());
             const auto b = jf::from_host(std::span<const std::int8_t>(bs), shape);
             CHECK(fold_mismatches(b * b - jf::cast<std::int8_t>(p > q), sum) == 0);
+        }
+    }
+
+    TEST_CASE("a fused map folds along columns as its stored values do, its operands in place or not") {
+        // Sums, means and products of floats along axis 0 compute a fused map's rows as they fold
+        // them, several rows at a time, where every operand lies in place (a row of a matrix, a
+        // row broadcast down the columns, a scalar), else through a tile; the stored copy is
+        // folded by the library's kernel. Shapes: few rows (every band stacked), wide rows with
+        // odd tails of a register and of a column, and rows too narrow to stack.
+        // A broadcast operand changes the order a whole reduction walks the elements in, not
+        // the order each column folds its rows in.
+        std::mt19937_64 rng(73);
+        const auto column_mismatches = [](const auto& map, const auto& reduce) { return axis_mismatches(map, reduce, 0); };
+        const auto sum = [](const auto& e, auto... axis) { return jf::sum(e, axis...); };
+        const auto prod = [](const auto& e, auto... axis) { return jf::prod(e, axis...); };
+        const auto mean = [](const auto& e, auto... axis) { return jf::mean(e, axis...); };
+        for (const std::array<std::int64_t, 2> shape : {std::array<std::int64_t, 2>{3, 70001}, {21, 4131}, {40, 517}}) {
+            const auto [rows, cols] = shape;
+            INFO("shape " << rows << " x " << cols);
+            std::uniform_real_distribution<float> near_one(0.99f, 1.01f);
+            std::vector<float> xs(rows * cols), ms(cols), cs(rows);
+            for (auto& v : xs) v = near_one(rng);
+            for (auto& v : ms) v = near_one(rng);
+            for (auto& v : cs) v = near_one(rng);
+            const auto x = jf::from_host(std::span<const float>(xs), shape);
+            const auto m = jf::from_host(std::span<const float>(ms), {1, cols});
+            const auto c = jf::from_host(std::span<const float>(cs), {rows, 1});
+            const auto each_map = [&](const auto& reduce) {
+                CHECK(column_mismatches(x * x, reduce) == 0);
+                CHECK(column_mismatches((x - m) * (x + m) * 0.5f, reduce) == 0);
+                CHECK(column_mismatches(x * c - m, reduce) == 0);  // a column broadcast along the rows: a tile
+            };
+            each_map(sum);
+            each_map(mean);
+            CHECK(column_mismatches(x * m, prod) == 0);
+            CHECK(column_mismatches(x * c, prod) == 0);
+            // NaN, infinities and signed zeros, summed; doubles and a float operand converted.
+            const auto a = jf::from_host(std::span<const float>(awkward(rows * cols, rng)), shape);
+            CHECK(column_mismatches(a * x - m, sum) == 0);
+            const auto d = jf::cast<double>(x);
+            CHECK(column_mismatches(d * x - 1.0, sum) == 0);
+            CHECK(column_mismatches(jf::eval(d) * x, prod) == 0);
         }
     }
 

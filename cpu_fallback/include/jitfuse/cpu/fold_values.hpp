@@ -35,6 +35,43 @@ template <class Red, class V>
     else total += x;
 }
 
+/// Folds rows [0, rows) of `Regs` registers of an arithmetic_fold's columns from column i on
+/// into their states, which stay in registers over all the rows; row r's values are
+/// row[r].at(i), as many as fit `Bytes` bytes gathered into a register.
+template <class Red, class T, std::size_t Bytes, int Regs, class Row>
+[[gnu::always_inline]] inline void fold_column_registers(T* acc, const Row* row, std::int64_t rows, std::int64_t i) {
+    using V = typename vector_of<T, Bytes>::type;
+    constexpr int per = Bytes / sizeof(T);
+    V total[Regs];
+    std::memcpy(total, acc + i, sizeof total);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const Row values = row[r];
+        T group[Regs * per];
+        for (int c = 0; c < Regs * per; ++c) group[c] = values.at(i + c);
+        for (int g = 0; g < Regs; ++g) {
+            V x;
+            std::memcpy(&x, group + g * per, sizeof x);
+            step_register<Red>(total[g], x);
+        }
+    }
+    std::memcpy(acc + i, total, sizeof total);
+}
+
+/// Folds rows [0, rows) of an arithmetic_fold's `width` columns into their states acc[i], row
+/// r's values row[r].at(i): four registers of columns at a time over every row, then one, then
+/// the last columns one by one. Each state adds or multiplies the rows in order as Red::step
+/// does, so the states end bit for bit as the library's column fold leaves them from stored
+/// rows; the fused column fold (fused_eval.hpp) computes the values as it folds them.
+template <class Red, class T, std::size_t Bytes, class Row>
+[[gnu::always_inline]] inline void fold_column_values(T* acc, const Row* row, std::int64_t rows, std::int64_t width) {
+    constexpr std::int64_t per = Bytes / sizeof(T);
+    std::int64_t i = 0;
+    for (; i + 4 * per <= width; i += 4 * per) fold_column_registers<Red, T, Bytes, 4>(acc, row, rows, i);
+    for (; i + per <= width; i += per) fold_column_registers<Red, T, Bytes, 1>(acc, row, rows, i);
+    for (; i < width; ++i)
+        for (std::int64_t r = 0; r < rows; ++r) step_register<Red>(acc[i], row[r].at(i));
+}
+
 /// One compare-select of an ordered fold: x replaces best where it is greater than best
 /// (Red::keeps_greater) or less, and for argmin/argmax `from` takes `at` there. A NaN never
 /// replaces; `nan` marks its lanes.

@@ -145,6 +145,12 @@ struct fused_node {
     explicit fused_node(node_source<E, R> s) : e(s.e, s.plan) {}
     void start_row(const std::array<std::int64_t, R>& index, int dims) { e.start_row(index, dims); }
     lane load(std::int64_t j, std::int64_t n) { return {e.eval(j, n)}; }
+    /// Whether a lane loaded on one row stays valid while other rows load: its values lie in
+    /// the array itself, not in this node's tile.
+    bool in_place() const {
+        if constexpr (requires { e.in_place(0); }) return e.in_place(0) != nullptr;
+        else return false;
+    }
 };
 
 template <class T, int R>
@@ -158,6 +164,7 @@ struct fused_node<detail::scalar_expr<T>, R> {
     explicit fused_node(node_source<detail::scalar_expr<T>, R> s) : v(s.e.value) {}
     void start_row(const std::array<std::int64_t, R>&, int) {}
     lane load(std::int64_t, std::int64_t) const { return {v}; }
+    bool in_place() const { return true; }
 };
 
 /// `where` without a branch. Under a branch the compiler would move the computation of the
@@ -213,6 +220,9 @@ struct fused_node<E, R> {
     }
     lane load(std::int64_t j, std::int64_t n) {
         return {std::apply([&](auto&... k) { return lanes{k.load(j, n)...}; }, children)};
+    }
+    bool in_place() const {
+        return std::apply([](const auto&... k) { return (k.in_place() && ...); }, children);
     }
 };
 
@@ -281,42 +291,67 @@ void run_fused_loop(const Lane& f, V* out, std::int64_t n) {
     fused_loop(f, out, n);
 }
 
+/// Calls K::template run<Bytes>(a...) in a copy compiled for the widest vector registers this
+/// CPU has (`Bytes` their width), with contraction off. K::run is inlined into each copy.
+template <class K, class... A>
+[[JITFUSE_NO_CONTRACT]] void fused_call(const A&... a) {
+    K::template run<16>(a...);
+}
+#if JITFUSE_FUSED_AVX2
+template <class K, class... A>
+[[JITFUSE_NO_CONTRACT, gnu::target("avx2")]] void fused_call_avx2(const A&... a) {
+    K::template run<32>(a...);
+}
+#endif
+#if JITFUSE_FUSED_AVX512
+template <class K, class... A>
+[[JITFUSE_NO_CONTRACT, JITFUSE_AVX512_TARGET]] void fused_call_avx512(const A&... a) {
+    K::template run<64>(a...);
+}
+#endif
+template <class K, class... A>
+void run_fused(const A&... a) {
+#if JITFUSE_FUSED_AVX512
+    if (kernel_isa() >= 3) return fused_call_avx512<K>(a...);
+#endif
+#if JITFUSE_FUSED_AVX2
+    if (kernel_isa() >= 2) return fused_call_avx2<K>(a...);
+#endif
+    fused_call<K>(a...);
+}
+
 /// Folds f.at(i), i < n, into the lane_count states of a reduction `Red` as the library's
 /// fold kernel does with a tile (fold_values, with the width of each copy's registers), so the
 /// states end bit for bit the same, without the tile stored and reloaded: `sum(x * y)` is
 /// one loop. The lane is copied so that its pointers are values the compiler keeps in registers.
-template <class Red, class T, class Lane>
-[[JITFUSE_NO_CONTRACT]] void fused_fold(const Lane& f, typename Red::template state<T>* lane, std::int64_t n,
-                                        std::int64_t first) {
-    const Lane g = f;
-    fold_values<Red, T, 16>(lane, g, n, first);
-}
-#if JITFUSE_FUSED_AVX2
-template <class Red, class T, class Lane>
-[[JITFUSE_NO_CONTRACT, gnu::target("avx2")]] void fused_fold_avx2(const Lane& f, typename Red::template state<T>* lane,
-                                                                  std::int64_t n, std::int64_t first) {
-    const Lane g = f;
-    fold_values<Red, T, 32>(lane, g, n, first);
-}
-#endif
-#if JITFUSE_FUSED_AVX512
-template <class Red, class T, class Lane>
-[[JITFUSE_NO_CONTRACT, JITFUSE_AVX512_TARGET]] void fused_fold_avx512(const Lane& f, typename Red::template state<T>* lane,
-                                                                      std::int64_t n, std::int64_t first) {
-    const Lane g = f;
-    fold_values<Red, T, 64>(lane, g, n, first);
-}
-#endif
-
+template <class Red, class T>
+struct fused_fold {
+    template <std::size_t Bytes, class Lane>
+    [[gnu::always_inline]] static void run(const Lane& f, typename Red::template state<T>* const& lane,
+                                           const std::int64_t& n, const std::int64_t& first) {
+        const Lane g = f;
+        fold_values<Red, T, Bytes>(lane, g, n, first);
+    }
+};
 template <class Red, class T, class Lane>
 void run_fused_fold(const Lane& f, typename Red::template state<T>* lane, std::int64_t n, std::int64_t first) {
-#if JITFUSE_FUSED_AVX512
-    if (kernel_isa() >= 3) return fused_fold_avx512<Red, T>(f, lane, n, first);
-#endif
-#if JITFUSE_FUSED_AVX2
-    if (kernel_isa() >= 2) return fused_fold_avx2<Red, T>(f, lane, n, first);
-#endif
-    fused_fold<Red, T>(f, lane, n, first);
+    run_fused<fused_fold<Red, T>>(f, lane, n, first);
+}
+
+/// Folds `rows` rows of `width` columns of an arithmetic_fold into their states acc[i], row r's
+/// values computed as row[r].at(i) (fold_column_values): `sum(x * x, 0)` reads each row once,
+/// with no tile stored and reloaded and the states in registers over all the rows.
+template <class Red, class T>
+struct fused_column_fold {
+    template <std::size_t Bytes, class Lane>
+    [[gnu::always_inline]] static void run(T* const& acc, const Lane* const& row, const std::int64_t& rows,
+                                           const std::int64_t& width) {
+        fold_column_values<Red, T, Bytes>(acc, row, rows, width);
+    }
+};
+template <class Red, class T, class Lane>
+void run_fused_column_fold(T* acc, const Lane* row, std::int64_t rows, std::int64_t width) {
+    run_fused<fused_column_fold<Red, T>>(acc, row, rows, width);
 }
 
 #undef JITFUSE_FUSED_AVX2

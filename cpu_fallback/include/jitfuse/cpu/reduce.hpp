@@ -347,11 +347,12 @@ void reduce_rows(const E& e, const loop_plan<R>& plan, const std::vector<shape_t
 }
 
 /// Folds reduced positions [k0, k1) (of `length`) of the band [j, j + n) of a column reduction
-/// into `acc` (`index`: the band's other loop axes). An array's rows, where they lie side by
-/// side, are read where they are, stacked_rows<Red, T> to a kernel call over the whole band,
-/// where that pays; computed rows of an ordered_arg_fold a tile at a time, each copied to its
-/// slot of `stack` unless computed there (an evaluator's next eval overwrites its own tile);
-/// other rows one at a time.
+/// into `acc` (`index`: the band's other loop axes), stacked_rows<Red, T> rows to a call over
+/// the whole band where that pays: an array's rows where they lie side by side; a fused map's
+/// (sums, means and products of floats) where its inputs all do, computed as they are folded;
+/// computed rows of an ordered_arg_fold a tile at a time, each copied to its slot of `stack`
+/// unless computed there (an evaluator's next eval overwrites its own tile). Other rows are
+/// evaluated and folded one at a time.
 template <class Red, class T, int R, class Eval>
 void fold_column_band(Eval& ev, const loop_plan<R>& plan, int g_axis, std::array<std::int64_t, R> index,
                       std::int64_t k0, std::int64_t k1, std::int64_t length, std::int64_t j, std::int64_t n,
@@ -362,18 +363,30 @@ void fold_column_band(Eval& ev, const loop_plan<R>& plan, int g_axis, std::array
         index[g_axis] = k;
         ev.start_row(index, plan.dims);
     };
+    // take(q) keeps the row ev stands on as the stack's q-th, fold(count, kb) folds the stack
+    // of `count` rows from kb on.
+    const auto by_stacks = [&](auto take, auto fold) {
+        for (std::int64_t kb = k0; kb < k1; kb += stacked) {
+            const std::int64_t count = std::min(stacked, k1 - kb);
+            for (std::int64_t q = 0; q < count; ++q) {
+                stand_on(kb + q);
+                take(q);
+            }
+            fold(count, kb);
+        }
+    };
     if constexpr (stacked > 1 && requires { ev.in_place(j); }) {
         stand_on(k0);
-        if (ev.in_place(j) && (ordered_arg_fold<Red, T> || stacking_pays<state_t<Red, T>>(n, length))) {
-            for (std::int64_t kb = k0; kb < k1; kb += stacked) {
-                const std::int64_t count = std::min(stacked, k1 - kb);
-                for (std::int64_t q = 0; q < count; ++q) {
-                    stand_on(kb + q);
-                    row[q] = ev.in_place(j);
-                }
-                fold_column_rows<Red, T>(acc, row, count, n, kb);
-            }
-            return;
+        if (ev.in_place(j) && (ordered_arg_fold<Red, T> || stacking_pays<state_t<Red, T>>(n, length)))
+            return by_stacks([&](std::int64_t q) { row[q] = ev.in_place(j); },
+                             [&](std::int64_t count, std::int64_t kb) { fold_column_rows<Red, T>(acc, row, count, n, kb); });
+    }
+    if constexpr (arithmetic_fold<Red, T> && requires { ev.region.in_place(); }) {
+        stand_on(k0);
+        if (ev.region.in_place() && stacking_pays<state_t<Red, T>>(n, length)) {
+            decltype(ev.region.load(j, n)) values[stacked];
+            return by_stacks([&](std::int64_t q) { values[q] = ev.region.load(j, n); },
+                             [&](std::int64_t count, std::int64_t) { run_fused_column_fold<Red, T>(acc, values, count, n); });
         }
     }
     if constexpr (ordered_arg_fold<Red, T>) {
