@@ -25,6 +25,8 @@ void omp_row_softmax(const float* x, float* out, std::int64_t rows, std::int64_t
 void omp_rolling_mean(const float* x, float* out, std::int64_t n, std::int64_t window);
 /// The sums of the `cols` columns of a row-major rows x cols matrix, into out[cols].
 void omp_column_sums(const float* x, float* out, std::int64_t rows, std::int64_t cols);
+/// The L2 norms of the columns: the square roots of the sums of their squares.
+void omp_column_norms(const float* x, float* out, std::int64_t rows, std::int64_t cols);
 /// The class of each of `pixels` pixels: the first c of the largest scores[c * pixels + p].
 void omp_class_map(const float* scores, std::int64_t* out, std::int64_t classes, std::int64_t pixels);
 /// z = the running sum of y - 0.5: each thread sums its chunk, the chunk sums are scanned,

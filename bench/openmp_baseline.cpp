@@ -116,7 +116,10 @@ void omp_rolling_mean(const float* x, float* out, std::int64_t n, std::int64_t w
     }
 }
 
-void omp_column_sums(const float* x, float* out, std::int64_t rows, std::int64_t cols) {
+namespace {
+/// Each column's sum of its values, or of their squares and then its square root.
+template <bool Norms>
+void column_totals(const float* x, float* out, std::int64_t rows, std::int64_t cols) {
     std::fill(out, out + cols, 0.0f);
 #pragma omp parallel
     {
@@ -124,10 +127,26 @@ void omp_column_sums(const float* x, float* out, std::int64_t rows, std::int64_t
 #pragma omp for schedule(static)
         for (std::int64_t r = 0; r < rows; ++r)
 #pragma omp simd
-            for (std::int64_t c = 0; c < cols; ++c) mine[c] += x[r * cols + c];
+            for (std::int64_t c = 0; c < cols; ++c) {
+                const float v = x[r * cols + c];
+                mine[c] += Norms ? v * v : v;
+            }
 #pragma omp critical
         for (std::int64_t c = 0; c < cols; ++c) out[c] += mine[c];
     }
+    if constexpr (Norms) {
+#pragma omp parallel for simd schedule(static)
+        for (std::int64_t c = 0; c < cols; ++c) out[c] = std::sqrt(out[c]);
+    }
+}
+}  // namespace
+
+void omp_column_sums(const float* x, float* out, std::int64_t rows, std::int64_t cols) {
+    column_totals<false>(x, out, rows, cols);
+}
+
+void omp_column_norms(const float* x, float* out, std::int64_t rows, std::int64_t cols) {
+    column_totals<true>(x, out, rows, cols);
 }
 
 void omp_class_map(const float* scores, std::int64_t* out, std::int64_t classes, std::int64_t pixels) {

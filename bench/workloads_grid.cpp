@@ -148,41 +148,53 @@ workload row_softmax() {
             }};
 }
 
-/// sum(m, 0) of a float matrix whose shape `shape_of` gives for the element count: sums of
-/// terms in [0, 4), accumulated in different orders (as dot).
-workload column_sums_of(std::string name, std::string what, double bytes_per_element,
-                        grid_shape (*shape_of)(std::int64_t)) {
-    return {std::move(name), std::move(what), bytes_per_element, 1e-2, false, 1, [shape_of](std::int64_t elements) {
+/// A reduction of each column of a float matrix whose shape `shape_of` gives for the element
+/// count, of terms in [0, 4) accumulated in different orders (as dot): their sums, or with
+/// `norms` the square roots of their sums of squares (the L2 norm of each column).
+workload column_reduction(std::string name, std::string what, double bytes_per_element, bool norms,
+                          grid_shape (*shape_of)(std::int64_t)) {
+    return {std::move(name), std::move(what), bytes_per_element, 1e-2, false, 1, [shape_of, norms](std::int64_t elements) {
                 const grid_shape shape = shape_of(elements);
                 struct matrix {
                     jf::array<float, 2> m;
-                    jf::array<float> sums;
-                    explicit matrix(const grid_shape& s) : m(s), sums(jf::shape_t<1>{s[1]}) { fill_uniform(m, 0, 4, 1); }
+                    jf::array<float> out;
+                    explicit matrix(const grid_shape& s) : m(s), out(jf::shape_t<1>{s[1]}) { fill_uniform(m, 0, 4, 1); }
                 };
                 const auto t = std::make_shared<matrix>(shape);
                 std::vector<variant> variants{
-                    {"jitfuse", "jitfuse", [t] { t->sums = jf::sum(t->m, 0); }},
+                    {"jitfuse", "jitfuse",
+                     [t, norms] {
+                         if (norms) t->out = jf::sqrt(jf::sum(t->m * t->m, 0));
+                         else t->out = jf::sum(t->m, 0);
+                     }},
 #ifndef JITFUSE_BENCH_NO_OPENMP
                     {"openmp -ffast-math", "baseline",
-                     [t, shape] { omp_column_sums(t->m.data(), t->sums.data(), shape[0], shape[1]); }},
+                     [t, shape, norms] {
+                         (norms ? omp_column_norms : omp_column_sums)(t->m.data(), t->out.data(), shape[0], shape[1]);
+                     }},
 #endif
                 };
-                return prepared{{shape[0], shape[1]}, {}, std::move(variants), [t] { return digest_of(t->sums); }};
+                return prepared{{shape[0], shape[1]}, {}, std::move(variants), [t] { return digest_of(t->out); }};
             }};
 }
 
+grid_shape tall(std::int64_t n) { return {std::max<std::int64_t>(1, n / tall_cols), tall_cols}; }
+grid_shape wide(std::int64_t n) { return {wide_rows, std::max<std::int64_t>(1, n / wide_rows)}; }
+
 workload column_sums() {
-    return column_sums_of("column_sums", "sum(m, 0) of an (n/8, 8) matrix: few long columns", 4, [](std::int64_t n) {
-        return grid_shape{std::max<std::int64_t>(1, n / tall_cols), tall_cols};
-    });
+    return column_reduction("column_sums", "sum(m, 0) of an (n/8, 8) matrix: few long columns", 4, false, tall);
 }
 
 workload wide_column_sums() {
     // Per-feature totals of a (samples, features) table: rows of 64 KiB at the suite's size.
-    return column_sums_of("wide_column_sums", "sum(m, 0) of a (1024, n/1024) matrix: many columns, few rows",
-                          4 + 4.0 / wide_rows, [](std::int64_t n) {
-                              return grid_shape{wide_rows, std::max<std::int64_t>(1, n / wide_rows)};
-                          });
+    return column_reduction("wide_column_sums", "sum(m, 0) of a (1024, n/1024) matrix: many columns, few rows",
+                            4 + 4.0 / wide_rows, false, wide);
+}
+
+workload column_norms() {
+    // The L2 norm of each feature of the same table (to normalise them): a map folded along columns.
+    return column_reduction("column_norms", "sqrt(sum(m * m, 0)) of a (1024, n/1024) matrix: the norm of each column",
+                            4 + 4.0 / wide_rows, true, wide);
 }
 
 workload mandelbrot_set() {
@@ -242,7 +254,7 @@ workload class_map() {
 }
 
 std::vector<workload> grid_workloads() {
-    return {ndvi(), heat(), row_softmax(), column_sums(), wide_column_sums(), class_map(), mandelbrot_set()};
+    return {ndvi(), heat(), row_softmax(), column_sums(), wide_column_sums(), column_norms(), class_map(), mandelbrot_set()};
 }
 
 }  // namespace bench

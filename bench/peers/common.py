@@ -119,7 +119,7 @@ def inputs(np, case):
         return {"red": red.reshape(shape), "nir": nir.reshape(shape), "out": np.empty(shape, f32), **p}
     if w == "heat":
         return {"t": uniform(np, shape, 0, 100, 5, f32), "out": np.empty(shape, f32), "alpha": f32(p["alpha"])}
-    if w in ("column_sums", "wide_column_sums"):
+    if w in ("column_sums", "wide_column_sums", "column_norms"):
         return {"x": uniform(np, shape, 0, 4, 1, f32)}
     if w == "class_map":
         return {"x": uniform(np, shape, -6, 6, 7, f32)}

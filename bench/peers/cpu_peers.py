@@ -66,6 +66,8 @@ def load_numpy():
             return lambda: np.cumsum(d["y"] - f32(0.5), out=d["z"])
         if w in ("column_sums", "wide_column_sums"):
             return lambda: d["x"].sum(axis=0)
+        if w == "column_norms":
+            return lambda: np.linalg.norm(d["x"], axis=0)
         if w == "class_map":
             return lambda: d["x"].argmax(axis=0)
         if w == "ndvi":
@@ -269,6 +271,7 @@ def load_jax(platform="cpu"):
         "cumsum": (jax.jit(lambda y: jnp.cumsum(y - 0.5)), ("y",)),
         "column_sums": (jax.jit(lambda x: jnp.sum(x, axis=0)), ("x",)),
         "wide_column_sums": (jax.jit(lambda x: jnp.sum(x, axis=0)), ("x",)),
+        "column_norms": (jax.jit(lambda x: jnp.linalg.norm(x, axis=0)), ("x",)),
         "class_map": (jax.jit(lambda x: jnp.argmax(x, axis=0)), ("x",)),
         "ndvi": (jax.jit(ndvi, static_argnums=2), ("red", "nir", "nodata")),
         "heat": (jax.jit(heat), ("t", "alpha")),
